@@ -1,0 +1,43 @@
+# hafeniq-chain: `make demo` and `make test` are the two commands a newcomer types.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+ANVIL_VERSION := 1.7.1
+ANVIL := tools/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test test-fast bench lint fixtures clean
+
+setup: $(STAMP) $(ANVIL)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+$(ANVIL):
+	mkdir -p tools
+	cd tools && npm install --no-audit --no-fund --no-save --no-package-lock \
+		@foundry-rs/anvil-linux-amd64@$(ANVIL_VERSION) >/dev/null
+	test -x $(ANVIL)
+
+demo: setup
+	$(BIN)/hafeniq-chain demo
+
+test: setup
+	$(BIN)/pytest -q
+
+test-fast: setup
+	$(BIN)/pytest -q tests/unit
+
+bench: setup
+	$(BIN)/python -m bench
+
+lint: setup
+	$(BIN)/ruff check hafeniq_chain tests bench
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) tools .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Benchmarks: print figures, never pass/fail. Run with `make bench`."""

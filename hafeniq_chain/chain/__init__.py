@@ -1,0 +1,1 @@
+"""Talking to nodes: RPC, follower, backfill, mempool, and a local Anvil."""

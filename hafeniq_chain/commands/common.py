@@ -1,0 +1,56 @@
+"""What every command shares: global options -> Settings, logging, asyncio entry."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from hafeniq_chain.config import ConfigError, Settings, load_settings
+from hafeniq_chain.log import configure_logging
+
+T = TypeVar("T")
+console = Console(stderr=True)
+
+
+@dataclass(frozen=True)
+class CliOptions:
+    """The global options given before the command name."""
+
+    config: Path | None
+    dsn: str | None
+    data_dir: Path | None
+    log_level: str | None
+
+
+def settings_from(ctx: typer.Context, **overrides: Any) -> Settings:
+    """Load settings with the global options and ``overrides`` (dotted keys) applied.
+
+    Exits with status 2 and every problem listed when the configuration is invalid.
+    """
+    opts: CliOptions = ctx.obj if isinstance(ctx.obj, CliOptions) else CliOptions(None, None,
+                                                                                  None, None)
+    try:
+        settings = load_settings(
+            opts.config, **{"store.dsn": opts.dsn, "store.data_dir": opts.data_dir,
+                            "log_level": opts.log_level, **overrides}
+        )
+    except ConfigError as exc:
+        for problem in exc.problems:
+            console.print(f"[red]config error[/red] {problem}")
+        raise typer.Exit(2) from None
+    configure_logging(settings.log_level)
+    return settings
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion; Ctrl-C exits with 130 instead of a traceback."""
+    try:
+        return asyncio.run(coro)
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None

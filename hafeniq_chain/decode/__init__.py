@@ -1,0 +1,1 @@
+"""Decoding: ABI registry, logs and calldata into typed records."""

@@ -1,0 +1,1 @@
+"""Detectors: small plugins that turn decoded activity into explained Findings."""

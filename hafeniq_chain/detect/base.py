@@ -1,0 +1,52 @@
+"""The detector plugin contract: a Protocol, declared triggers and a registry.
+
+Adding a detector = one new module + one line in ``registry.py``. Detectors get
+a read-only context and return Findings; they never write alerts themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord
+from hafeniq_chain.detect.finding import Finding
+
+
+@dataclass(frozen=True)
+class Triggers:
+    """What wakes a detector: topics, selectors, addresses, off-chain kinds (empty = all)."""
+
+    blocks: bool = True
+    pending: bool = False
+    topics: frozenset[str] = frozenset()
+    selectors: frozenset[str] = frozenset()
+    addresses: frozenset[str] = frozenset()
+    offchain_kinds: frozenset[str] = frozenset()
+
+
+@dataclass
+class DetectionContext:
+    """Read-only view detectors may consult: the pool, chain id, settings and shared state."""
+
+    chain_id: int
+    pool: Any = None  # asyncpg.Pool when running against a database; None in pure tests
+    settings: Any = None
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Detector(Protocol):
+    """A named, versioned detector. Implement the hooks your triggers ask for."""
+
+    name: str
+    version: str
+    triggers: Triggers
+
+    async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
+        """Findings about one mined block (may consult earlier blocks via ``ctx``)."""
+        ...
+
+    async def on_pending(self, tx: PendingTxRecord, ctx: DetectionContext) -> list[Finding]:
+        """Findings about one pending transaction, before any block includes it."""
+        ...

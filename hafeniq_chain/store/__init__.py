@@ -1,0 +1,1 @@
+"""PostgreSQL storage: the source of truth (embedded server by default, any DSN otherwise)."""

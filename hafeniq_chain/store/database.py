@@ -1,0 +1,58 @@
+"""Open the database the settings point at: an external DSN or the embedded server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+
+from hafeniq_chain.config import StoreSettings
+from hafeniq_chain.store.embedded import EmbeddedPostgres
+from hafeniq_chain.store.migrator import migrate
+
+Pool = asyncpg.Pool
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    """JSON columns come back as Python objects, not strings."""
+    import json
+
+    for typ in ("json", "jsonb"):
+        await conn.set_type_codec(typ, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> Pool:
+    """An asyncpg pool with our codecs installed on every connection."""
+    pool: Pool = await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, init=_init_connection
+    )
+    return pool
+
+
+@asynccontextmanager
+async def open_database(
+    store: StoreSettings, *, run_migrations: bool = True, **pool_kwargs: Any
+) -> AsyncIterator[Pool]:
+    """Yield a migrated pool; start and stop the embedded server when no DSN is set."""
+    embedded = None
+    if store.dsn is not None:
+        dsn = store.dsn.get_secret_value()
+    else:
+        embedded = EmbeddedPostgres(store.data_dir)
+        dsn = embedded.start()
+    try:
+        pool = await create_pool(
+            dsn, min_size=pool_kwargs.get("min_size", store.pool_min),
+            max_size=pool_kwargs.get("max_size", store.pool_max),
+        )
+        try:
+            if run_migrations:
+                await migrate(pool)
+            yield pool
+        finally:
+            await pool.close()
+    finally:
+        if embedded is not None:
+            embedded.stop()
