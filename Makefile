@@ -39,5 +39,8 @@ lint: setup
 	$(BIN)/ruff check hafeniq_chain tests bench
 	$(BIN)/mypy
 
+fixtures:
+	cd contracts-fixtures && npm install --no-audit --no-fund --no-package-lock >/dev/null && node build.mjs
+
 clean:
 	rm -rf $(VENV) tools .pytest_cache .mypy_cache .ruff_cache
