@@ -1,0 +1,1 @@
+"""Evaluation: labelled attacks vs findings -> precision, recall, F1, FP rate, latency."""

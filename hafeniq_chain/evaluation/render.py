@@ -1,0 +1,61 @@
+"""`eval` output: a rich table for people, a stable JSON document for scripts."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+from rich.table import Table
+
+from hafeniq_chain.evaluation.scoring import Counts, EvalReport
+
+EVAL_SCHEMA_VERSION = 1
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def _counts_table(title: str, rows: dict[str, Counts]) -> Table:
+    table = Table(title=title)
+    for column in ("name", "TP", "FP", "FN", "precision", "recall", "F1"):
+        table.add_column(column, justify="left" if column == "name" else "right")
+    for name, c in sorted(rows.items()):
+        table.add_row(name, str(c.tp), str(c.fp), str(c.fn), _pct(c.precision),
+                      _pct(c.recall), _pct(c.f1))
+    return table
+
+
+def report_tables(report: EvalReport) -> list[Table]:
+    """Per-detector and per-scenario tables plus a summary table."""
+    summary = Table(title="summary")
+    summary.add_column("figure")
+    summary.add_column("value", justify="right")
+    summary.add_row("benign transactions", str(report.benign_tx_total))
+    summary.add_row("benign transactions flagged", str(report.benign_tx_flagged))
+    summary.add_row("false-positive rate on benign txs", _pct(report.benign_fp_rate))
+    if report.latencies_s:
+        summary.add_row("detection latency p50",
+                        f"{statistics.median(report.latencies_s) * 1000:.0f} ms")
+    for scenario, early in sorted(report.blocks_early.items()):
+        summary.add_row(f"{scenario}: blocks before last attack tx (min)", str(min(early)))
+    return [_counts_table("per detector", report.by_detector),
+            _counts_table("per scenario", report.by_scenario), summary]
+
+
+def report_json(report: EvalReport) -> dict[str, Any]:
+    """The documented, versioned JSON shape of `hafeniq-chain eval --json`."""
+    lat = sorted(report.latencies_s)
+    return {
+        "schema_version": EVAL_SCHEMA_VERSION,
+        "detectors": {k: v.as_dict() for k, v in sorted(report.by_detector.items())},
+        "scenarios": {k: v.as_dict() for k, v in sorted(report.by_scenario.items())},
+        "benign": {"transactions": report.benign_tx_total,
+                   "flagged": report.benign_tx_flagged,
+                   "false_positive_rate": report.benign_fp_rate},
+        "latency_s": {"p50": statistics.median(lat) if lat else None,
+                      "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else None,
+                      "samples": len(lat)},
+        "blocks_before_last_attack_tx": {k: min(v) for k, v in
+                                         sorted(report.blocks_early.items())},
+    }
