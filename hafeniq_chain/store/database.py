@@ -7,12 +7,15 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from hafeniq_chain.config import StoreSettings
 from hafeniq_chain.store.embedded import EmbeddedPostgres
 from hafeniq_chain.store.migrator import migrate
 
 Pool = asyncpg.Pool
+# A connection taken from a pool is a proxy; functions that run SQL accept either.
+Connection = asyncpg.Connection | PoolConnectionProxy
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:

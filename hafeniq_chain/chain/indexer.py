@@ -1,0 +1,56 @@
+"""Fetch, decode and store blocks: the unit of work shared by follower and backfill."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import asyncpg
+
+from hafeniq_chain.chain.rpc import RpcClient
+from hafeniq_chain.decode.abi_registry import AbiRegistry
+from hafeniq_chain.decode.normalize import normalize_block
+from hafeniq_chain.decode.records import BlockBundle
+from hafeniq_chain.store.writer import WriteMethod, write_blocks
+
+
+class BlockIndexer:
+    """Turns block numbers into stored, decoded blocks; caches which addresses are contracts."""
+
+    def __init__(self, rpc: RpcClient, pool: asyncpg.Pool, chain_id: int,
+                 registry: AbiRegistry | None = None, *, source: str = "node") -> None:
+        self.rpc = rpc
+        self.pool = pool
+        self.chain_id = chain_id
+        self.registry = registry or AbiRegistry.load()
+        self.source = source
+        self._kinds: dict[str, str] = {}
+
+    async def fetch(self, numbers: Sequence[int]) -> list[BlockBundle]:
+        """Blocks + receipts from the node, decoded into bundles (no database access)."""
+        raw = await self.rpc.block_with_receipts(numbers)
+        return [normalize_block(self.chain_id, block, receipts, self.registry,
+                                source=self.source) for block, receipts in raw]
+
+    async def _entity_kinds(self, bundles: Sequence[BlockBundle]) -> dict[str, str]:
+        """EOA vs contract for call targets, via eth_getCode, cached for the process."""
+        unknown = sorted({tx.to_addr for b in bundles for tx in b.transactions
+                          if tx.to_addr and tx.to_addr not in self._kinds})
+        if unknown:
+            codes = await self.rpc.codes(unknown)
+            self._kinds.update({a: ("contract" if code else "eoa") for a, code in codes.items()})
+        return self._kinds
+
+    async def store(self, bundles: Sequence[BlockBundle], *, cursor: str | None,
+                    method: WriteMethod = "insert", mempool_active: bool = False) -> None:
+        """Write bundles atomically (with the cursor when given)."""
+        kinds = await self._entity_kinds(bundles)
+        async with self.pool.acquire() as conn:
+            await write_blocks(conn, bundles, cursor=cursor, method=method,
+                               entity_kinds=kinds, mempool_active=mempool_active)
+
+    async def index(self, numbers: Sequence[int], *, cursor: str | None,
+                    method: WriteMethod = "insert", mempool_active: bool = False
+                    ) -> list[BlockBundle]:
+        bundles = await self.fetch(numbers)
+        await self.store(bundles, cursor=cursor, method=method, mempool_active=mempool_active)
+        return bundles

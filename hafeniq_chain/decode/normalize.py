@@ -1,0 +1,112 @@
+"""Raw JSON-RPC block + receipts -> a decoded BlockBundle.
+
+Works on the raw dicts (hex strings) straight from the node: no web3 formatting
+layer in the hot path. Unknown events and calls are kept raw; a known event whose
+bytes do not fit its ABI is counted and logged, never fatal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hafeniq_chain.decode.abi_registry import AbiDecodeError, AbiRegistry
+from hafeniq_chain.decode.records import BlockBundle, LogRecord, TransferRecord, TxRecord
+from hafeniq_chain.log import get_logger
+from hafeniq_chain.metrics import DECODE_ERRORS
+
+log = get_logger(__name__)
+
+TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
+
+
+def _int(value: str | int | None) -> int | None:
+    if value is None:
+        return None
+    return value if isinstance(value, int) else int(value, 16)
+
+
+def _addr(value: str | None) -> str | None:
+    return value.lower() if value else None
+
+
+def _bytes(value: str | None) -> bytes:
+    return bytes.fromhex(value[2:]) if value and len(value) > 2 else b""
+
+
+def _decode_call(registry: AbiRegistry, data: bytes, tx_hash: str
+                 ) -> tuple[str | None, dict[str, Any] | None]:
+    try:
+        decoded = registry.decode_call(data)
+    except AbiDecodeError as exc:
+        DECODE_ERRORS.labels(kind="call").inc()
+        log.warning("decode.call_failed", tx=tx_hash, error=str(exc))
+        return None, None
+    return decoded if decoded else (None, None)
+
+
+def _decode_log(registry: AbiRegistry, record: dict[str, Any]
+                ) -> tuple[str | None, dict[str, Any] | None]:
+    topics = tuple(t.lower() for t in record["topics"])
+    try:
+        decoded = registry.decode_log(topics, _bytes(record["data"]))
+    except AbiDecodeError as exc:
+        DECODE_ERRORS.labels(kind="log").inc()
+        log.warning("decode.log_failed", tx=record["transactionHash"], error=str(exc))
+        return None, None
+    return decoded if decoded else (None, None)
+
+
+def normalize_block(chain_id: int, block: dict[str, Any], receipts: list[dict[str, Any]],
+                    registry: AbiRegistry, *, source: str = "node") -> BlockBundle:
+    """Build the bundle for one block fetched with full transactions and its receipts."""
+    number = _int(block["number"])
+    assert number is not None
+    by_hash = {r["transactionHash"].lower(): r for r in receipts}
+    bundle = BlockBundle(
+        chain_id=chain_id, number=number, hash=block["hash"].lower(),
+        parent_hash=block["parentHash"].lower(), timestamp=_int(block["timestamp"]) or 0,
+        miner=_addr(block.get("miner")), base_fee=_int(block.get("baseFeePerGas")),
+        gas_used=_int(block.get("gasUsed")), gas_limit=_int(block.get("gasLimit")),
+        source=source,
+    )
+    for tx in block["transactions"]:
+        tx_hash = tx["hash"].lower()
+        receipt = by_hash.get(tx_hash, {})
+        data = _bytes(tx.get("input"))
+        name, args = _decode_call(registry, data, tx_hash) if tx.get("to") else (None, None)
+        record = TxRecord(
+            hash=tx_hash, block_number=number, tx_index=_int(tx["transactionIndex"]) or 0,
+            from_addr=tx["from"].lower(), to_addr=_addr(tx.get("to")),
+            value=_int(tx.get("value")) or 0, input=data, nonce=_int(tx.get("nonce")),
+            gas=_int(tx.get("gas")), gas_price=_int(tx.get("gasPrice")),
+            max_fee=_int(tx.get("maxFeePerGas")),
+            max_priority_fee=_int(tx.get("maxPriorityFeePerGas")), tx_type=_int(tx.get("type")),
+            status=_int(receipt.get("status")), gas_used=_int(receipt.get("gasUsed")),
+            effective_gas_price=_int(receipt.get("effectiveGasPrice")),
+            contract_address=_addr(receipt.get("contractAddress")),
+            function_name=name, decoded_args=args,
+        )
+        bundle.transactions.append(record)
+        if record.value and record.status != 0 and record.to_addr:
+            bundle.transfers.append(TransferRecord(
+                number, tx_hash, record.tx_index, "tx", "", record.from_addr, record.to_addr,
+                record.value))
+        for raw_log in receipt.get("logs", []):
+            _append_log(bundle, registry, raw_log, record.tx_index)
+    return bundle
+
+
+def _append_log(bundle: BlockBundle, registry: AbiRegistry, raw: dict[str, Any],
+                tx_index: int) -> None:
+    name, args = _decode_log(registry, raw)
+    record = LogRecord(
+        block_number=bundle.number, log_index=_int(raw["logIndex"]) or 0,
+        tx_hash=raw["transactionHash"].lower(), tx_index=tx_index,
+        address=raw["address"].lower(), topics=tuple(t.lower() for t in raw["topics"]),
+        data=_bytes(raw["data"]), event_name=name, decoded=args,
+    )
+    bundle.logs.append(record)
+    if name == "Transfer" and args is not None and "value" in args:
+        bundle.transfers.append(TransferRecord(
+            bundle.number, record.tx_hash, tx_index, f"log:{record.log_index}", record.address,
+            args["from"], args["to"], int(args["value"])))
