@@ -1,0 +1,89 @@
+"""``hafeniq-chain run`` (follow a node) and ``hafeniq-chain backfill`` (index history)."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+from hafeniq_chain.chain.backfill import BackfillStats, backfill
+from hafeniq_chain.chain.indexer import BlockIndexer
+from hafeniq_chain.chain.rpc import RpcClient, RpcError
+from hafeniq_chain.commands.common import console, run_async, settings_from
+from hafeniq_chain.config import Settings
+from hafeniq_chain.daemon import Daemon, DaemonHalted
+from hafeniq_chain.decode.abi_registry import AbiRegistry
+from hafeniq_chain.store.database import open_database
+
+RPC_OPTION = typer.Option(None, "--rpc", help="RPC URL (ws:// or http://); overrides the config.")
+
+
+def _settings(ctx: typer.Context, rpc: list[str] | None) -> Settings:
+    return settings_from(ctx, **({"chain.rpc_urls": rpc} if rpc else {}))
+
+
+def run_command(
+    ctx: typer.Context,
+    rpc: list[str] | None = RPC_OPTION,
+    from_block: int | None = typer.Option(
+        None, "--from", help="First block to index when no cursor is stored (default: head)."),
+) -> None:
+    """Follow the node until SIGTERM: index heads, mempool and reorgs; then drain and exit."""
+    settings = _settings(ctx, rpc)
+
+    async def _run() -> None:
+        async with open_database(settings.store) as pool:
+            daemon = Daemon(settings, pool, start_block=from_block)
+            daemon.install_signal_handlers()
+            await daemon.run()
+
+    try:
+        run_async(_run())
+    except* DaemonHalted as group:
+        console.print(f"[red]daemon halted[/red] {group.exceptions[0]}")
+        raise typer.Exit(1) from None
+
+
+def backfill_command(
+    ctx: typer.Context,
+    start: int = typer.Option(..., "--from", help="First block (inclusive)."),
+    end: int = typer.Option(..., "--to", help="Last block (inclusive)."),
+    rpc: list[str] | None = RPC_OPTION,
+    concurrency: int = typer.Option(4, "--concurrency", min=1, max=32),
+) -> None:
+    """Index a historical block range (resumable; running it twice changes nothing)."""
+    if end < start:
+        console.print("[red]--to must not be below --from[/red]")
+        raise typer.Exit(2)
+    settings = _settings(ctx, rpc)
+
+    async def _run() -> BackfillStats:
+        async with open_database(settings.store) as pool:
+            client = RpcClient(settings.chain.rpc_urls)
+            registry = AbiRegistry.load(w.abi for w in settings.watch if w.abi)
+            indexer = BlockIndexer(client, pool, settings.chain.chain_id, registry,
+                                   source="backfill")
+            try:
+                with Progress("[progress.description]{task.description}", BarColumn(),
+                              MofNCompleteColumn(), TimeRemainingColumn(), console=console,
+                              disable=not sys.stderr.isatty()) as progress:
+                    task = progress.add_task("backfill", total=end - start + 1)
+                    return await backfill(indexer, start, end, concurrency=concurrency,
+                                          on_progress=lambda n: progress.advance(task, n))
+            finally:
+                await client.close()
+
+    try:
+        stats = run_async(_run())
+    except RpcError as exc:
+        console.print(f"[red]backfill failed[/red] {exc} (re-run to resume)")
+        raise typer.Exit(1) from None
+    console.print(f"[green]backfilled[/green] {stats.blocks} blocks, {stats.transactions} txs, "
+                  f"{stats.logs} logs ({stats.decoded_logs} decoded), "
+                  f"{stats.rpc_errors} RPC errors retried")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(run_command)
+    app.command("backfill")(backfill_command)

@@ -1,0 +1,111 @@
+"""The daemon: wires follower, subscriptions and mempool under one supervisor.
+
+One TaskGroup; SIGTERM/SIGINT set a shutdown Event (a second signal exits at once);
+stages drain and checkpoint (the cursor is always written with the data, so stopping
+anywhere is safe). Transient RPC failures are retried with backoff; an error budget
+stops the daemon instead of failing forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+from hafeniq_chain.aio import sleep_or_stop
+from hafeniq_chain.chain.follower import BlockHook, Follower, ReorgTooDeep
+from hafeniq_chain.chain.indexer import BlockIndexer
+from hafeniq_chain.chain.mempool import PendingStore, pending_from_rpc
+from hafeniq_chain.chain.rpc import RpcClient, RpcError
+from hafeniq_chain.chain.subscriptions import Subscriber
+from hafeniq_chain.config import Settings
+from hafeniq_chain.decode.abi_registry import AbiRegistry
+from hafeniq_chain.log import get_logger
+
+log = get_logger(__name__)
+
+
+class DaemonHalted(RuntimeError):
+    """The error budget ran out, or an unrecoverable chain condition was found."""
+
+
+@dataclass
+class Daemon:
+    """Everything `run` starts; tests drive it directly with their own stop event."""
+
+    settings: Settings
+    pool: asyncpg.Pool
+    hooks: list[BlockHook] = field(default_factory=list)
+    start_block: int | None = None
+    error_budget: int = 20
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        chain = self.settings.chain
+        self.rpc = RpcClient(chain.rpc_urls)
+        registry = AbiRegistry.load(w.abi for w in self.settings.watch if w.abi)
+        self.indexer = BlockIndexer(self.rpc, self.pool, chain.chain_id, registry)
+        ws_urls = [u for u in chain.rpc_urls if u.startswith(("ws://", "wss://"))]
+        self.mempool = PendingStore(self.pool, chain.chain_id) if (
+            chain.mempool and ws_urls) else None
+        self.follower = Follower(
+            self.indexer, confirmations=chain.confirmations,
+            max_reorg_depth=chain.max_reorg_depth, start_block=self.start_block,
+            hooks=self.hooks, mempool_active=self.mempool is not None)
+        self.subscriber = Subscriber(
+            ws_urls, on_head=self.follower.wakeup.set,
+            on_pending=self._on_pending if self.mempool else None) if ws_urls else None
+
+    def _on_pending(self, tx: dict[str, Any]) -> None:
+        if self.mempool is not None:
+            self.mempool.offer(pending_from_rpc(tx))
+
+    async def _follow(self) -> None:
+        failures = 0
+        while not self.stop.is_set():
+            try:
+                await self.follower.run(self.stop, self.settings.chain.poll_interval_s)
+            except ReorgTooDeep as exc:
+                raise DaemonHalted(str(exc)) from exc
+            except RpcError as exc:
+                failures += 1
+                log.warning("daemon.follow_failed", error=str(exc)[:200], failures=failures,
+                            budget=self.error_budget)
+                if failures >= self.error_budget:
+                    raise DaemonHalted(f"{failures} consecutive RPC failures: {exc}") from exc
+                await sleep_or_stop(self.stop, min(0.2 * 2 ** failures, 10.0))
+            else:
+                failures = 0
+
+    def install_signal_handlers(self) -> None:
+        """First SIGTERM/SIGINT: drain and stop; second: exit immediately."""
+        loop = asyncio.get_running_loop()
+
+        def on_signal(signum: int) -> None:
+            if self.stop.is_set():
+                log.warning("daemon.forced_exit", signal=signum)
+                os._exit(1)
+            log.info("daemon.stopping", signal=signum)
+            self.stop.set()
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, on_signal, sig)
+
+    async def run(self) -> None:
+        """Run every stage until ``stop`` is set; the cursor is already checkpointed."""
+        log.info("daemon.started", chain_id=self.settings.chain.chain_id,
+                 rpc=self.rpc.urls, mempool=self.mempool is not None)
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._follow())
+                if self.subscriber is not None:
+                    group.create_task(self.subscriber.run(self.stop))
+                if self.mempool is not None:
+                    group.create_task(self.mempool.run(self.stop))
+        finally:
+            await self.rpc.close()
+            log.info("daemon.stopped")

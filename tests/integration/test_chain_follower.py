@@ -1,0 +1,123 @@
+"""Follower on a real Anvil: catch-up, reorg repair, mempool linking, backfill resume."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+
+import asyncpg
+import httpx
+import pytest
+from web3 import Web3
+
+from hafeniq_chain.chain.anvil import AnvilNode, AnvilOptions
+from hafeniq_chain.chain.backfill import backfill
+from hafeniq_chain.chain.follower import Follower
+from hafeniq_chain.chain.indexer import BlockIndexer
+from hafeniq_chain.chain.mempool import PendingStore, pending_from_rpc
+from hafeniq_chain.chain.rpc import RpcClient
+from hafeniq_chain.chain.subscriptions import Subscriber
+
+pytestmark = pytest.mark.integration
+
+
+def rpc_call(node: AnvilNode, method: str, params: list[object]) -> object:
+    response = httpx.post(node.http_url, json={"jsonrpc": "2.0", "id": 1, "method": method,
+                                               "params": params}, timeout=10).json()
+    assert "error" not in response, response
+    return response["result"]
+
+
+def send_transfers(node: AnvilNode, n: int, value: int = 1) -> list[str]:
+    w3 = Web3(Web3.HTTPProvider(node.http_url))
+    a = w3.eth.accounts
+    return [w3.eth.send_transaction({"from": a[i % 5], "to": a[5 + i % 5],
+                                     "value": value + i}).to_0x_hex() for i in range(n)]
+
+
+def follower_for(node: AnvilNode, pool: asyncpg.Pool, **kwargs: object) -> Follower:
+    indexer = BlockIndexer(RpcClient([node.http_url]), pool, chain_id=31337)
+    return Follower(indexer, start_block=0, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_reorg_leaves_only_the_canonical_branch(anvil: AnvilNode,
+                                                      pool: asyncpg.Pool) -> None:
+    send_transfers(anvil, 6)
+    follower = follower_for(anvil, pool)
+    assert await follower.catch_up() == 7
+    old = {r["number"]: r["hash"] for r in await pool.fetch("SELECT number, hash FROM blocks")}
+    orphan_txs = {r["hash"] for r in await pool.fetch(
+        "SELECT hash FROM transactions WHERE block_number >= 5")}
+    await pool.execute(
+        "INSERT INTO findings (chain_id, detector, detector_version, kind, score, "
+        "confidence_low, confidence_high, severity, dedup_key, block_from, block_to) VALUES "
+        "(31337, 't', '1', 'k', 0.5, 0.4, 0.6, 'low', 'x', 6, 6)")
+
+    w3 = Web3(Web3.HTTPProvider(anvil.http_url))
+    a = w3.eth.accounts
+    rpc_call(anvil, "anvil_reorg", [2, [[{"from": a[8], "to": a[9], "value": hex(777)}, 0]]])
+    send_transfers(anvil, 1, value=10**9)  # the new branch grows past the old head
+
+    await follower.catch_up()
+    rows = await pool.fetch("SELECT number, hash, parent_hash FROM blocks ORDER BY number")
+    assert [r["number"] for r in rows] == list(range(len(rows)))
+    for parent, child in itertools.pairwise(rows):
+        assert child["parent_hash"] == parent["hash"]
+    for row in rows:
+        assert row["hash"] == w3.eth.get_block(row["number"])["hash"].to_0x_hex()
+    assert rows[5]["hash"] != old[5] and rows[6]["hash"] != old[6]
+    remaining = {r["hash"] for r in await pool.fetch("SELECT hash FROM transactions")}
+    assert not (orphan_txs & remaining)
+    assert await pool.fetchval("SELECT count(*) FROM transactions WHERE value = 777") == 1
+    assert await pool.fetchval("SELECT status FROM findings WHERE dedup_key = 'x'") == \
+        "retracted"
+    native_total = await pool.fetchval("SELECT sum(total) FROM edges WHERE kind = 'native'")
+    assert native_total == await pool.fetchval("SELECT sum(value) FROM transactions")
+
+
+async def test_pending_seen_before_mining_and_private_flag(pool: asyncpg.Pool) -> None:
+    with AnvilNode(AnvilOptions(no_mining=True)) as node:
+        store = PendingStore(pool, 31337)
+        stop = asyncio.Event()
+        subscriber = Subscriber([node.ws_url], on_head=lambda: None,
+                                on_pending=lambda tx: store.offer(pending_from_rpc(tx)))
+        tasks = [asyncio.create_task(subscriber.run(stop)), asyncio.create_task(store.run(stop))]
+        await asyncio.wait_for(subscriber.connected.wait(), 10)
+        (seen,) = send_transfers(node, 1)
+        for _ in range(100):
+            if await pool.fetchval("SELECT count(*) FROM pending_transactions"):
+                break
+            await asyncio.sleep(0.05)
+        row = await pool.fetchrow("SELECT hash, included_block FROM pending_transactions")
+        assert row["hash"] == seen and row["included_block"] is None
+        stop.set()
+        await asyncio.gather(*tasks)
+
+        w3 = Web3(Web3.HTTPProvider(node.http_url))
+        unseen = w3.eth.send_transaction({"from": w3.eth.accounts[7], "to": w3.eth.accounts[8],
+                                          "value": 5}).to_0x_hex()
+        rpc_call(node, "evm_mine", [])
+        follower = follower_for(node, pool, mempool_active=True)
+        await follower.catch_up()
+        flags = {r["hash"]: (r["private"], r["mempool_delay_ms"]) for r in await pool.fetch(
+            "SELECT hash, private, mempool_delay_ms FROM transactions")}
+        assert flags[seen][0] is False and flags[seen][1] is not None
+        assert flags[unseen] == (True, None)
+        assert await pool.fetchval("SELECT included_block FROM pending_transactions "
+                                   "WHERE hash = $1", seen) == 1
+
+
+async def test_backfill_is_resumable_and_idempotent(anvil: AnvilNode,
+                                                    pool: asyncpg.Pool) -> None:
+    send_transfers(anvil, 30)
+    indexer = BlockIndexer(RpcClient([anvil.http_url]), pool, chain_id=31337)
+    stats = await backfill(indexer, 0, 30, concurrency=3)
+    assert stats.blocks == 31 and stats.transactions == 30
+    snapshot = await pool.fetch("SELECT * FROM edges ORDER BY src, dst, kind")
+    again = await backfill(indexer, 0, 30)
+    assert again.blocks == 0 and again.resumed_from == 31
+    await pool.execute("DELETE FROM cursors")
+    await backfill(indexer, 0, 30)
+    assert await pool.fetch("SELECT * FROM edges ORDER BY src, dst, kind") == snapshot
+    assert await pool.fetchval("SELECT count(*) FROM transactions") == 30
+    await indexer.rpc.close()
