@@ -1,0 +1,130 @@
+"""The daemon as a process: SIGKILL and restart, node death and restart, graceful SIGTERM.
+
+After each disruption the stored chain must equal the node's: every block from 0 to the
+head exactly once, every transaction exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from web3 import Web3
+
+from hafeniq_chain.chain.anvil import AnvilNode, AnvilOptions, free_port
+
+pytestmark = pytest.mark.e2e
+REPO = Path(__file__).resolve().parents[2]
+
+
+def start_daemon(dsn: str, ws_url: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "HAFENIQ_CHAIN__POLL_INTERVAL_S": "0.2"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "hafeniq_chain", "--dsn", dsn, "run", "--rpc", ws_url,
+         "--from", "0"], cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE)
+
+
+def send(node: AnvilNode, n: int) -> int:
+    w3 = Web3(Web3.HTTPProvider(node.http_url))
+    a = w3.eth.accounts
+    for i in range(n):
+        w3.eth.send_transaction({"from": a[i % 4], "to": a[4 + i % 4], "value": 1 + i})
+    head: int = w3.eth.block_number
+    return head
+
+
+async def wait_indexed(dsn: str, head: int, within_s: float = 30) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        deadline = time.monotonic() + within_s
+        done = None
+        while time.monotonic() < deadline:
+            try:
+                done = await conn.fetchval(
+                    "SELECT block_number FROM cursors WHERE name = 'head'")
+            except asyncpg.UndefinedTableError:  # the daemon has not migrated yet
+                done = None
+            if done is not None and done >= head:
+                return
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"daemon did not reach block {head} (at {done})")
+    finally:
+        await conn.close()
+
+
+async def assert_exact_copy(dsn: str, node: AnvilNode) -> None:
+    w3 = Web3(Web3.HTTPProvider(node.http_url))
+    head = w3.eth.block_number
+    conn = await asyncpg.connect(dsn)
+    try:
+        numbers = [r["number"] for r in await conn.fetch("SELECT number FROM blocks ORDER BY 1")]
+        assert numbers == list(range(head + 1))
+        for n in (0, head // 2, head):
+            stored = await conn.fetchval("SELECT hash FROM blocks WHERE number = $1", n)
+            assert stored == w3.eth.get_block(n)["hash"].to_0x_hex()
+        expected = sum(len(w3.eth.get_block(n)["transactions"]) for n in range(head + 1))
+        assert await conn.fetchval("SELECT count(*) FROM transactions") == expected
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def daemon_procs() -> Iterator[list[subprocess.Popen[bytes]]]:
+    procs: list[subprocess.Popen[bytes]] = []
+    yield procs
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait(10)
+
+
+async def test_sigkill_and_restart_loses_and_duplicates_nothing(
+        anvil: AnvilNode, empty_dsn: str, daemon_procs: list[subprocess.Popen[bytes]]) -> None:
+    daemon_procs.append(start_daemon(empty_dsn, anvil.ws_url))
+    await wait_indexed(empty_dsn, send(anvil, 10))
+    daemon_procs[0].kill()
+    daemon_procs[0].wait(10)
+    send(anvil, 15)
+    daemon_procs.append(start_daemon(empty_dsn, anvil.ws_url))
+    await wait_indexed(empty_dsn, send(anvil, 5))
+    await assert_exact_copy(empty_dsn, anvil)
+
+
+async def test_node_killed_and_restarted_on_same_state(
+        tmp_path: Path, empty_dsn: str, daemon_procs: list[subprocess.Popen[bytes]]) -> None:
+    state = tmp_path / "state.json"
+    port = free_port()
+    options = AnvilOptions(port=port, dump_state=state, preserve_historical_states=True)
+    node = AnvilNode(options).start()
+    try:
+        daemon_procs.append(start_daemon(empty_dsn, node.ws_url))
+        await wait_indexed(empty_dsn, send(node, 8))
+        node.stop()  # SIGTERM: Anvil dumps its state
+        assert state.exists()
+        await asyncio.sleep(1.0)  # the daemon sees a dead node and keeps retrying
+        assert daemon_procs[0].poll() is None, "daemon must survive a dead node"
+        node = AnvilNode(AnvilOptions(port=port, load_state=state, dump_state=state,
+                                      preserve_historical_states=True)).start()
+        await wait_indexed(empty_dsn, send(node, 6), within_s=45)
+        await assert_exact_copy(empty_dsn, node)
+    finally:
+        node.stop()
+
+
+async def test_sigterm_drains_and_exits_zero(
+        anvil: AnvilNode, empty_dsn: str, daemon_procs: list[subprocess.Popen[bytes]]) -> None:
+    daemon_procs.append(start_daemon(empty_dsn, anvil.ws_url))
+    await wait_indexed(empty_dsn, send(anvil, 3))
+    daemon_procs[0].send_signal(signal.SIGTERM)
+    assert daemon_procs[0].wait(20) == 0
+    assert b"daemon.stopped" in (daemon_procs[0].stderr.read() if daemon_procs[0].stderr
+                                 else b"")
