@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 import pytest
+
 from hafeniq_chain.store.graph import k_hop_subgraph
 
 pytestmark = pytest.mark.integration
