@@ -56,6 +56,7 @@ async def run_demo(settings: Settings) -> Table:
             counts = await pool.fetchrow(
                 "SELECT (SELECT count(*) FROM blocks) b, (SELECT count(*) FROM transactions) t,"
                 " (SELECT count(*) FROM edges) e, (SELECT count(*) FROM entities) n")
+            assert counts is not None
             table.add_row("indexed", f"{indexed} blocks, {counts['t']} transactions, "
                                      f"{counts['e']} edges, {counts['n']} entities")
     table.add_row("elapsed", f"{time.monotonic() - started:.1f} s")

@@ -1,0 +1,114 @@
+"""Sandwiches in mined blocks: buy before the victims in the same pool and direction,
+sell right back after them, from the same address or receiving contract.
+
+Known routers are never sandwichers, and neither is a pool: in multi-hop swaps the
+"recipient" of one hop is the next pool, which would otherwise look like an attacker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from hafeniq_chain.decode.records import BlockBundle, SwapRecord
+from hafeniq_chain.detect.base import DetectionContext, Triggers
+from hafeniq_chain.detect.finding import ConfidenceBand, FeatureDelta, Finding, Severity
+from hafeniq_chain.detect.reasons import ReasonCode
+from hafeniq_chain.detect.swap_order import block_order
+
+ROUTERS = frozenset({
+    "0x7a250d5630b4cf539739df2c5dacb4c659f2488d",  # Uniswap V2 Router02
+    "0xe592427a0aece92de3edee1f18e0157c05861564",  # Uniswap V3 SwapRouter
+    "0x68b3465833fb72a70ecdf485e0e4c7bd8665fc45",  # Uniswap V3 SwapRouter02
+})
+
+
+@dataclass(frozen=True)
+class Sandwich:
+    """Front-run, victims, back-run in one pool; profit is in the front-run's input token."""
+
+    sandwicher: str
+    frontrun: SwapRecord
+    victims: tuple[SwapRecord, ...]
+    backrun: SwapRecord
+
+    @property
+    def pool(self) -> str:
+        return self.frontrun.pool
+
+    @property
+    def profit_token(self) -> str:
+        return self.frontrun.token_in
+
+    @property
+    def profit(self) -> int:
+        return self.backrun.amount_out - self.frontrun.amount_in
+
+
+def _starting_with(front: SwapRecord, rest: Sequence[SwapRecord], pools: frozenset[str],
+                   routers: frozenset[str]) -> Sandwich | None:
+    attacker = front.recipient
+    if attacker in routers or attacker in pools:
+        return None
+    victims: list[SwapRecord] = []
+    for other in rest:
+        if other.tx_hash == front.tx_hash or other.pool != front.pool:
+            continue
+        same_way = other.token_in == front.token_in and other.token_out == front.token_out
+        if same_way and other.sender != attacker:
+            victims.append(other)
+        elif (not same_way and other.token_in == front.token_out
+              and other.token_out == front.token_in and other.sender == attacker and victims):
+            return Sandwich(attacker, front, tuple(victims), other)
+    return None
+
+
+def find_sandwiches(swaps: Sequence[SwapRecord], routers: frozenset[str] = ROUTERS
+                    ) -> list[Sandwich]:
+    """All sandwiches in one block's swaps, in block order."""
+    ordered = sorted(swaps, key=block_order)
+    pools = frozenset(s.pool for s in ordered)
+    found = []
+    for i, front in enumerate(ordered):
+        sandwich = _starting_with(front, ordered[i + 1:], pools, routers)
+        if sandwich is not None:
+            found.append(sandwich)
+    return found
+
+
+class SandwichDetector:
+    """Detector wrapper: one finding per sandwich, ordered front-run, victims, back-run."""
+
+    name = "sandwich"
+    version = "1"
+    triggers = Triggers(blocks=True)
+
+    async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
+        return [self._finding(block, s) for s in find_sandwiches(block.swaps)]
+
+    async def on_pending(self, tx: object, ctx: DetectionContext) -> list[Finding]:
+        return []
+
+    def _finding(self, block: BlockBundle, s: Sandwich) -> Finding:
+        txs = (s.frontrun.tx_hash, *(v.tx_hash for v in s.victims), s.backrun.tx_hash)
+        victim_in = sum(v.amount_in for v in s.victims)
+        score = min(1.0, 0.7 + 0.1 * len(s.victims) + (0.1 if s.profit > 0 else 0.0))
+        return Finding(
+            detector=self.name, detector_version=self.version, kind="sandwich",
+            score=score, confidence=ConfidenceBand(max(0.0, score - 0.15), score),
+            severity=Severity.HIGH if s.profit > 0 else Severity.MEDIUM,
+            reason_codes=(ReasonCode.SANDWICH_FRONTRUN, ReasonCode.SANDWICH_BACKRUN),
+            summary=(f"{s.sandwicher} sandwiched {len(s.victims)} swap(s) in pool {s.pool} "
+                     f"(front-run tx {s.frontrun.tx_index}, back-run tx {s.backrun.tx_index})"),
+            dedup_key=f"{block.chain_id}:{s.frontrun.tx_hash}:{s.backrun.tx_hash}:{s.pool}",
+            chain_id=block.chain_id, entities=(s.sandwicher, s.pool), tx_hashes=txs,
+            block_from=block.number, block_to=block.number,
+            deltas=(FeatureDelta("victims_in_pool", None, float(len(s.victims)),
+                                 f"{len(s.victims)} victim swap(s) between front- and back-run"),
+                    FeatureDelta("frontrun_vs_victim_size", None,
+                                 s.frontrun.amount_in / max(1, victim_in),
+                                 "front-run input relative to the victims' total input")),
+            details={"pool": s.pool, "protocol": s.frontrun.protocol,
+                     "profit_token": s.profit_token, "profit": str(s.profit),
+                     "actors": [s.sandwicher]},
+        )
