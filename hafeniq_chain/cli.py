@@ -10,7 +10,14 @@ from pathlib import Path
 
 import typer
 
-from hafeniq_chain.commands import chain_cmd, common, config_cmd, demo_cmd, store_cmd
+from hafeniq_chain.commands import (
+    chain_cmd,
+    common,
+    config_cmd,
+    demo_cmd,
+    replay_cmd,
+    store_cmd,
+)
 
 app = typer.Typer(
     name="hafeniq-chain",
@@ -20,7 +27,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-COMMAND_MODULES = [config_cmd, store_cmd, chain_cmd, demo_cmd]
+COMMAND_MODULES = [config_cmd, store_cmd, chain_cmd, replay_cmd, demo_cmd]
 
 
 @app.callback()

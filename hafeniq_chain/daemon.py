@@ -24,7 +24,9 @@ from hafeniq_chain.chain.rpc import RpcClient, RpcError
 from hafeniq_chain.chain.subscriptions import Subscriber
 from hafeniq_chain.config import Settings
 from hafeniq_chain.decode.abi_registry import AbiRegistry
+from hafeniq_chain.detect.registry import build_detectors
 from hafeniq_chain.log import get_logger
+from hafeniq_chain.replay.pipeline import DetectionHook
 
 log = get_logger(__name__)
 
@@ -49,6 +51,8 @@ class Daemon:
         self.rpc = RpcClient(chain.rpc_urls)
         registry = AbiRegistry.load(w.abi for w in self.settings.watch if w.abi)
         self.indexer = BlockIndexer(self.rpc, self.pool, chain.chain_id, registry)
+        detectors = build_detectors(self.settings.detect.disabled)
+        self.hooks = [DetectionHook(self.pool, detectors, chain.chain_id), *self.hooks]
         ws_urls = [u for u in chain.rpc_urls if u.startswith(("ws://", "wss://"))]
         self.mempool = PendingStore(self.pool, chain.chain_id) if (
             chain.mempool and ws_urls) else None

@@ -15,7 +15,7 @@ from hafeniq_chain.config import ConfigError, Settings, load_settings
 from hafeniq_chain.log import configure_logging
 
 T = TypeVar("T")
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # one message = one line, for grep
 
 
 @dataclass(frozen=True)

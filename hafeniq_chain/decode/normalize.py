@@ -11,6 +11,7 @@ from typing import Any
 
 from hafeniq_chain.decode.abi_registry import AbiDecodeError, AbiRegistry
 from hafeniq_chain.decode.records import BlockBundle, LogRecord, TransferRecord, TxRecord
+from hafeniq_chain.decode.swaps import swaps_from_logs
 from hafeniq_chain.log import get_logger
 from hafeniq_chain.metrics import DECODE_ERRORS
 
@@ -93,6 +94,8 @@ def normalize_block(chain_id: int, block: dict[str, Any], receipts: list[dict[st
                 record.value))
         for raw_log in receipt.get("logs", []):
             _append_log(bundle, registry, raw_log, record.tx_index)
+    bundle.swaps = swaps_from_logs(bundle.logs, bundle.transfers,
+                                   {tx.hash: tx.from_addr for tx in bundle.transactions})
     return bundle
 
 

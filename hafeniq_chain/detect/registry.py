@@ -1,0 +1,23 @@
+"""The detector registry: adding a detector = one module + one line here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from hafeniq_chain.detect.arbitrage import ArbitrageDetector
+from hafeniq_chain.detect.base import Detector
+from hafeniq_chain.detect.sandwich import SandwichDetector
+
+DETECTOR_FACTORIES: dict[str, Callable[[], Detector]] = {
+    "sandwich": SandwichDetector,
+    "arbitrage": ArbitrageDetector,
+}
+
+
+def build_detectors(disabled: Sequence[str] = ()) -> list[Detector]:
+    """One instance of every registered detector not switched off in the config."""
+    unknown = set(disabled) - set(DETECTOR_FACTORIES)
+    if unknown:
+        raise ValueError(f"unknown detector(s) in detect.disabled: {sorted(unknown)}; "
+                         f"known: {sorted(DETECTOR_FACTORIES)}")
+    return [make() for name, make in DETECTOR_FACTORIES.items() if name not in disabled]

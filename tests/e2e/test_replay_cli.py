@@ -1,0 +1,60 @@
+"""`hafeniq-chain replay --jsonl` on a real mainnet block: documented lines + Postgres rows."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+pytestmark = pytest.mark.e2e
+REPO = Path(__file__).resolve().parents[2]
+JSONL_KEYS = {"schema_version", "finding_id", "detector", "kind", "block_number", "tx_hashes",
+              "actors", "pool", "score", "confidence", "severity", "reason_codes", "summary",
+              "details"}
+
+
+def replay(dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "hafeniq_chain", "--dsn", dsn, "replay",
+                           *args], capture_output=True, text=True, timeout=120, cwd=REPO)
+
+
+async def test_replay_jsonl_and_stored(shared_data: Path, empty_dsn: str) -> None:
+    block = shared_data / "mev-inspect-py" / "blocks" / "12775690.json"
+    expected = json.loads((shared_data / "mev-inspect-py" / "sandwiches" /
+                           "12775690.json").read_text())[0]
+    out = replay(empty_dsn, str(block), "--jsonl")
+    assert out.returncode == 0, out.stderr[-2000:]
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    sandwiches = [x for x in lines if x["kind"] == "sandwich"]
+    assert len(sandwiches) == 1 and set(sandwiches[0]) == JSONL_KEYS
+    s = sandwiches[0]
+    assert s["tx_hashes"] == [expected["frontrun_swap"]["transaction_hash"],
+                              *(v["transaction_hash"] for v in expected["sandwiched_swaps"]),
+                              expected["backrun_swap"]["transaction_hash"]]
+    assert s["actors"] == [expected["sandwicher_address"]]
+    assert s["pool"] == expected["frontrun_swap"]["contract_address"]
+    assert s["block_number"] == 12775690 and s["reason_codes"] == ["SANDWICH_FRONTRUN",
+                                                                   "SANDWICH_BACKRUN"]
+    conn = await asyncpg.connect(empty_dsn)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM blocks WHERE number = 12775690") == 1
+        assert await conn.fetchval("SELECT count(*) FROM swaps") == 21
+        assert await conn.fetchval("SELECT id FROM findings WHERE kind = 'sandwich'") == \
+            s["finding_id"]
+        again = replay(empty_dsn, str(block), "--jsonl")
+        assert again.returncode == 0
+        assert await conn.fetchval("SELECT count(*) FROM findings") == len(lines)
+    finally:
+        await conn.close()
+
+
+def test_unknown_file_is_a_clear_error(tmp_path: Path, empty_dsn: str) -> None:
+    bogus = tmp_path / "x.json"
+    bogus.write_text('{"hello": 1}')
+    out = replay(empty_dsn, str(bogus))
+    assert out.returncode == 2
+    assert "not a recognised recording" in out.stderr
