@@ -50,7 +50,8 @@ class Daemon:
         chain = self.settings.chain
         self.rpc = RpcClient(chain.rpc_urls)
         registry = AbiRegistry.load(w.abi for w in self.settings.watch if w.abi)
-        self.indexer = BlockIndexer(self.rpc, self.pool, chain.chain_id, registry)
+        self.indexer = BlockIndexer(self.rpc, self.pool, chain.chain_id, registry,
+                                    fetch_traces=chain.fetch_traces)
         detectors = build_detectors(self.settings.detect.disabled)
         self.hooks = [DetectionHook(self.pool, detectors, chain.chain_id), *self.hooks]
         ws_urls = [u for u in chain.rpc_urls if u.startswith(("ws://", "wss://"))]
@@ -62,7 +63,8 @@ class Daemon:
             hooks=self.hooks, mempool_active=self.mempool is not None)
         self.subscriber = Subscriber(
             ws_urls, on_head=self.follower.wakeup.set,
-            on_pending=self._on_pending if self.mempool else None) if ws_urls else None
+            on_pending=self._on_pending if self.mempool else None,
+            watched=[w.address for w in self.settings.watch]) if ws_urls else None
 
     def _on_pending(self, tx: dict[str, Any]) -> None:
         if self.mempool is not None:

@@ -8,7 +8,7 @@ import asyncpg
 
 from hafeniq_chain.chain.rpc import RpcClient
 from hafeniq_chain.decode.abi_registry import AbiRegistry
-from hafeniq_chain.decode.normalize import normalize_block
+from hafeniq_chain.decode.normalize import add_traces, normalize_block
 from hafeniq_chain.decode.records import BlockBundle
 from hafeniq_chain.store.writer import WriteMethod, write_blocks
 
@@ -17,19 +17,26 @@ class BlockIndexer:
     """Turns block numbers into stored, decoded blocks; caches which addresses are contracts."""
 
     def __init__(self, rpc: RpcClient, pool: asyncpg.Pool, chain_id: int,
-                 registry: AbiRegistry | None = None, *, source: str = "node") -> None:
+                 registry: AbiRegistry | None = None, *, source: str = "node",
+                 fetch_traces: bool = False) -> None:
         self.rpc = rpc
         self.pool = pool
         self.chain_id = chain_id
         self.registry = registry or AbiRegistry.load()
         self.source = source
+        self.fetch_traces = fetch_traces
         self._kinds: dict[str, str] = {}
 
     async def fetch(self, numbers: Sequence[int]) -> list[BlockBundle]:
-        """Blocks + receipts from the node, decoded into bundles (no database access)."""
+        """Blocks + receipts (+ traces when enabled) from the node, decoded into bundles."""
         raw = await self.rpc.block_with_receipts(numbers)
-        return [normalize_block(self.chain_id, block, receipts, self.registry,
-                                source=self.source) for block, receipts in raw]
+        bundles = [normalize_block(self.chain_id, block, receipts, self.registry,
+                                   source=self.source) for block, receipts in raw]
+        if self.fetch_traces:
+            traces = await self.rpc.batch([("trace_block", [hex(n)]) for n in numbers])
+            for bundle, block_traces in zip(bundles, traces, strict=True):
+                add_traces(bundle, block_traces or [], self.registry)
+        return bundles
 
     async def _entity_kinds(self, bundles: Sequence[BlockBundle]) -> dict[str, str]:
         """EOA vs contract for call targets, via eth_getCode, cached for the process."""

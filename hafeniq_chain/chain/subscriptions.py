@@ -23,10 +23,12 @@ class Subscriber:
 
     def __init__(self, ws_urls: Sequence[str], on_head: Callable[[], None],
                  on_pending: Callable[[dict[str, Any]], None] | None = None,
-                 max_backoff_s: float = 10.0) -> None:
+                 watched: Sequence[str] = (), max_backoff_s: float = 10.0) -> None:
         self.ws_urls = [u for u in ws_urls if u.startswith(("ws://", "wss://"))]
         self.on_head = on_head
         self.on_pending = on_pending
+        self.watched = [w.lower() for w in watched]
+        self.watched_logs = 0
         self.max_backoff_s = max_backoff_s
         self.connected = asyncio.Event()
         self.reconnects = 0
@@ -34,12 +36,21 @@ class Subscriber:
     async def _session(self, url: str) -> None:
         async with AsyncWeb3(WebSocketProvider(url, max_connection_retries=1)) as w3:
             head_sub = await w3.eth.subscribe("newHeads")
+            log_sub = None
+            if self.watched:
+                # NOTE: a watched contract's log wakes the follower at once; the log itself
+                # is indexed from the block's receipts like every other log.
+                log_sub = await w3.eth.subscribe("logs", {"address": self.watched})
             if self.on_pending is not None:
                 await w3.eth.subscribe("newPendingTransactions", True)
             self.connected.set()
             log.info("chain.subscribed", url=url, mempool=self.on_pending is not None)
             async for message in w3.socket.process_subscriptions():
                 if message["subscription"] == head_sub:
+                    self.on_head()
+                elif message["subscription"] == log_sub:
+                    self.watched_logs += 1
+                    log.info("chain.watched_log", address=str(message["result"]["address"]))
                     self.on_head()
                 elif self.on_pending is not None:
                     self.on_pending(dict(message["result"]))

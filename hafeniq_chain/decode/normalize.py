@@ -7,11 +7,13 @@ bytes do not fit its ABI is counted and logged, never fatal.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from hafeniq_chain.decode.abi_registry import AbiDecodeError, AbiRegistry
 from hafeniq_chain.decode.records import BlockBundle, LogRecord, TransferRecord, TxRecord
-from hafeniq_chain.decode.swaps import swaps_from_logs
+from hafeniq_chain.decode.swaps import swaps_from_calls, swaps_from_logs
+from hafeniq_chain.decode.traces import calls_from_parity, outermost, transfer_from_call
 from hafeniq_chain.log import get_logger
 from hafeniq_chain.metrics import DECODE_ERRORS
 
@@ -113,3 +115,25 @@ def _append_log(bundle: BlockBundle, registry: AbiRegistry, raw: dict[str, Any],
         bundle.transfers.append(TransferRecord(
             bundle.number, record.tx_hash, tx_index, f"log:{record.log_index}", record.address,
             args["from"], args["to"], int(args["value"])))
+
+
+def add_traces(bundle: BlockBundle, traces: list[dict[str, Any]],
+               registry: AbiRegistry) -> None:
+    """Enrich a log-decoded bundle with call traces (Parity ``trace_block`` output).
+
+    Internal calls become decoded CallRecords; ETH moved by internal calls becomes native
+    transfers; swaps come from pool calls, which also covers pools that emit no standard
+    ``Swap`` event.
+    """
+    calls = []
+    for call in calls_from_parity(traces, bundle.number):
+        name, args = (_decode_call(registry, call.input, call.tx_hash)
+                      if call.to_addr and call.call_type != "create" else (None, None))
+        calls.append(replace(call, function_name=name, decoded_args=args))
+    bundle.calls = calls
+    failed = {c.tx_hash for c in calls if not c.trace_address and c.error}
+    internal = [(c, t) for c in calls if c.trace_address and c.error is None
+                and c.tx_hash not in failed and (t := transfer_from_call(c)) is not None
+                and not t.token]
+    bundle.transfers += [t for _, t in outermost(internal)]
+    bundle.swaps = swaps_from_calls(calls)

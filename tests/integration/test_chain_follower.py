@@ -17,6 +17,7 @@ from hafeniq_chain.chain.indexer import BlockIndexer
 from hafeniq_chain.chain.mempool import PendingStore, pending_from_rpc
 from hafeniq_chain.chain.rpc import RpcClient
 from hafeniq_chain.chain.subscriptions import Subscriber
+from tests.support.contracts import deploy
 
 pytestmark = pytest.mark.integration
 
@@ -121,3 +122,43 @@ async def test_backfill_is_resumable_and_idempotent(anvil: AnvilNode,
     assert await pool.fetch("SELECT * FROM edges ORDER BY src, dst, kind") == snapshot
     assert await pool.fetchval("SELECT count(*) FROM transactions") == 30
     await indexer.rpc.close()
+
+
+async def test_trace_fetch_adds_internal_calls_and_value(anvil: AnvilNode,
+                                                        pool: asyncpg.Pool) -> None:
+    w3 = Web3(Web3.HTTPProvider(anvil.http_url))
+    me = w3.eth.accounts[0]
+    weth = deploy(w3, "WETH9")
+    weth.functions.deposit().transact({"from": me, "value": 3 * 10**18})
+    weth.functions.withdraw(10**18).transact({"from": me})  # WETH sends ETH back internally
+    indexer = BlockIndexer(RpcClient([anvil.http_url]), pool, 31337, fetch_traces=True)
+    await Follower(indexer, start_block=0).catch_up()
+    await indexer.rpc.close()
+    internal = await pool.fetchrow("SELECT * FROM calls WHERE trace_address = '0'")
+    assert internal["from_addr"] == weth.address.lower() and internal["to_addr"] == me.lower()
+    assert internal["value"] == 10**18
+    top = await pool.fetchrow("SELECT function_name, decoded_args FROM calls WHERE "
+                              "trace_address = '' AND selector = '0x2e1a7d4d'")
+    assert top["function_name"] == "withdraw" and top["decoded_args"] == {"wad": 10**18}
+    edge = await pool.fetchrow("SELECT count, total FROM edges WHERE kind = 'native' "
+                               "AND src = $1 AND dst = $2", weth.address.lower(), me.lower())
+    assert (edge["count"], edge["total"]) == (1, 10**18)
+
+
+async def test_watched_contract_logs_arrive_by_subscription(anvil: AnvilNode) -> None:
+    w3 = Web3(Web3.HTTPProvider(anvil.http_url))
+    weth = deploy(w3, "WETH9")
+    woken: list[int] = []
+    stop = asyncio.Event()
+    subscriber = Subscriber([anvil.ws_url], on_head=lambda: woken.append(1),
+                            watched=[weth.address])
+    task = asyncio.create_task(subscriber.run(stop))
+    await asyncio.wait_for(subscriber.connected.wait(), 10)
+    weth.functions.deposit().transact({"from": w3.eth.accounts[1], "value": 5})
+    for _ in range(100):
+        if subscriber.watched_logs:
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await task
+    assert subscriber.watched_logs == 1 and woken
