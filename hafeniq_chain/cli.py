@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 
 from hafeniq_chain.commands import (
+    audit_cmd,
     chain_cmd,
     common,
     config_cmd,
@@ -27,7 +28,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-COMMAND_MODULES = [config_cmd, store_cmd, chain_cmd, replay_cmd, demo_cmd]
+COMMAND_MODULES = [config_cmd, store_cmd, chain_cmd, replay_cmd, audit_cmd, demo_cmd]
 
 
 @app.callback()

@@ -4,29 +4,28 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import asyncpg
 import pytest
 
+from tests.support.cli import run_cli
+
 pytestmark = pytest.mark.e2e
-REPO = Path(__file__).resolve().parents[2]
 JSONL_KEYS = {"schema_version", "finding_id", "detector", "kind", "block_number", "tx_hashes",
               "actors", "pool", "score", "confidence", "severity", "reason_codes", "summary",
               "details"}
 
 
-def replay(dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "hafeniq_chain", "--dsn", dsn, "replay",
-                           *args], capture_output=True, text=True, timeout=120, cwd=REPO)
+async def replay(dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return await run_cli("--dsn", dsn, "replay", *args)
 
 
 async def test_replay_jsonl_and_stored(shared_data: Path, empty_dsn: str) -> None:
     block = shared_data / "mev-inspect-py" / "blocks" / "12775690.json"
     expected = json.loads((shared_data / "mev-inspect-py" / "sandwiches" /
                            "12775690.json").read_text())[0]
-    out = replay(empty_dsn, str(block), "--jsonl")
+    out = await replay(empty_dsn, str(block), "--jsonl")
     assert out.returncode == 0, out.stderr[-2000:]
     lines = [json.loads(line) for line in out.stdout.splitlines()]
     sandwiches = [x for x in lines if x["kind"] == "sandwich"]
@@ -45,16 +44,16 @@ async def test_replay_jsonl_and_stored(shared_data: Path, empty_dsn: str) -> Non
         assert await conn.fetchval("SELECT count(*) FROM swaps") == 21
         assert await conn.fetchval("SELECT id FROM findings WHERE kind = 'sandwich'") == \
             s["finding_id"]
-        again = replay(empty_dsn, str(block), "--jsonl")
+        again = await replay(empty_dsn, str(block), "--jsonl")
         assert again.returncode == 0
         assert await conn.fetchval("SELECT count(*) FROM findings") == len(lines)
     finally:
         await conn.close()
 
 
-def test_unknown_file_is_a_clear_error(tmp_path: Path, empty_dsn: str) -> None:
+async def test_unknown_file_is_a_clear_error(tmp_path: Path, empty_dsn: str) -> None:
     bogus = tmp_path / "x.json"
     bogus.write_text('{"hello": 1}')
-    out = replay(empty_dsn, str(bogus))
+    out = await replay(empty_dsn, str(bogus))
     assert out.returncode == 2
     assert "not a recognised recording" in out.stderr

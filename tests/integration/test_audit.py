@@ -6,6 +6,7 @@ import asyncpg
 import pytest
 
 from hafeniq_chain.audit import append_audit, verify_chain
+from tests.support.cli import run_cli
 
 pytestmark = pytest.mark.integration
 
@@ -43,3 +44,13 @@ async def test_append_outside_transaction_is_refused(pool: asyncpg.Pool) -> None
     async with pool.acquire() as conn:
         with pytest.raises(RuntimeError, match="inside the decision's transaction"):
             await append_audit(conn, "decision", "x", {})
+
+
+async def test_audit_verify_command_reports_the_broken_link(pool: asyncpg.Pool,
+                                                           empty_dsn: str) -> None:
+    await _append(pool, 4)
+    ok = await run_cli("--dsn", empty_dsn, "audit", "verify")
+    assert ok.returncode == 0 and "4 record(s) verified" in ok.stderr
+    await pool.execute("UPDATE audit_log SET payload = '{\"score\": 7}' WHERE seq = 2")
+    broken = await run_cli("--dsn", empty_dsn, "audit", "verify")
+    assert broken.returncode == 1 and "broken at seq 2" in broken.stderr
