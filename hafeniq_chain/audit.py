@@ -14,6 +14,8 @@ from typing import Any
 
 import asyncpg
 
+from hafeniq_chain.store.database import Connection
+
 GENESIS = "0" * 64
 _APPEND_LOCK = 0x6175_6469_74  # "audit"
 
@@ -30,7 +32,7 @@ def link_hash(prev_hash: str, kind: str, subject: str, payload: Any) -> str:
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
-async def append_audit(conn: asyncpg.Connection, kind: str, subject: str,
+async def append_audit(conn: Connection, kind: str, subject: str,
                        payload: dict[str, Any]) -> tuple[int, str]:
     """Append one record inside the caller's transaction; returns (seq, hash).
 

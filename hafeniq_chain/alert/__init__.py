@@ -1,0 +1,1 @@
+"""Alert delivery: durable outbox, Slack (Block Kit), signed webhook, console."""
