@@ -17,6 +17,8 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from hafeniq_chain.fuse.policy import Policy
+
 ENV_PREFIX = "HAFENIQ_"
 SECRET_KEYS = ("slack_webhook_url", "webhook_url", "webhook_secret", "pseudonym_key")
 
@@ -120,7 +122,7 @@ class Settings(BaseSettings):
     detect: DetectSettings = Field(default_factory=DetectSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     watch: list[WatchSettings] = Field(default_factory=list)
-    policy: dict[str, Any] = Field(default_factory=dict)
+    policy: Policy = Field(default_factory=Policy)
 
     @classmethod
     def settings_customise_sources(

@@ -17,6 +17,8 @@ from typing import Any
 import asyncpg
 
 from hafeniq_chain.aio import sleep_or_stop
+from hafeniq_chain.alert.channels import channels_from_settings
+from hafeniq_chain.alert.outbox import OutboxLoop
 from hafeniq_chain.chain.follower import BlockHook, Follower, ReorgTooDeep
 from hafeniq_chain.chain.indexer import BlockIndexer
 from hafeniq_chain.chain.mempool import PendingStore, pending_from_rpc
@@ -25,6 +27,7 @@ from hafeniq_chain.chain.subscriptions import Subscriber
 from hafeniq_chain.config import Settings
 from hafeniq_chain.decode.abi_registry import AbiRegistry
 from hafeniq_chain.detect.registry import build_detectors
+from hafeniq_chain.fuse.engine import IncidentEngine
 from hafeniq_chain.log import get_logger
 from hafeniq_chain.replay.pipeline import DetectionHook
 
@@ -44,6 +47,7 @@ class Daemon:
     hooks: list[BlockHook] = field(default_factory=list)
     start_block: int | None = None
     error_budget: int = 20
+    console_alerts: bool = False
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
     def __post_init__(self) -> None:
@@ -52,8 +56,14 @@ class Daemon:
         registry = AbiRegistry.load(w.abi for w in self.settings.watch if w.abi)
         self.indexer = BlockIndexer(self.rpc, self.pool, chain.chain_id, registry,
                                     fetch_traces=chain.fetch_traces)
+        self.channels = channels_from_settings(self.settings.alerts, console=self.console_alerts)
+        self.engine = IncidentEngine(self.pool, self.settings.policy, list(self.channels))
         detectors = build_detectors(self.settings.detect.disabled)
-        self.hooks = [DetectionHook(self.pool, detectors, chain.chain_id), *self.hooks]
+        self.hooks = [DetectionHook(self.engine, detectors, chain.chain_id), *self.hooks]
+        alerts = self.settings.alerts
+        self.outbox = OutboxLoop(self.pool, self.channels, max_attempts=alerts.max_attempts,
+                                 backoff_base_s=alerts.backoff_base_s,
+                                 backoff_max_s=alerts.backoff_max_s)
         ws_urls = [u for u in chain.rpc_urls if u.startswith(("ws://", "wss://"))]
         self.mempool = PendingStore(self.pool, chain.chain_id) if (
             chain.mempool and ws_urls) else None
@@ -112,6 +122,8 @@ class Daemon:
                     group.create_task(self.subscriber.run(self.stop))
                 if self.mempool is not None:
                     group.create_task(self.mempool.run(self.stop))
+                if self.channels:
+                    group.create_task(self.outbox.run(self.stop))
         finally:
             await self.rpc.close()
             log.info("daemon.stopped")

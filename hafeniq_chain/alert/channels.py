@@ -18,6 +18,7 @@ from rich.panel import Panel
 
 from hafeniq_chain.alert.signing import sign
 from hafeniq_chain.alert.slack import slack_message
+from hafeniq_chain.config import AlertSettings
 
 
 @dataclass(frozen=True)
@@ -111,3 +112,17 @@ class ConsoleChannel:
             f"{reasons}", title=f"{incident['severity'].upper()} · {payload['kind']} · "
             f"incident {incident['id']}", border_style="red"))
         return SendResult(True)
+
+
+def channels_from_settings(alerts: AlertSettings, *, console: bool = False
+                           ) -> dict[str, Channel]:
+    """The channels the config enables (webhook needs its URL and secret)."""
+    channels: dict[str, Channel] = {}
+    if alerts.webhook_url is not None and alerts.webhook_secret is not None:
+        channels["webhook"] = WebhookChannel(alerts.webhook_url.get_secret_value(),
+                                             alerts.webhook_secret.get_secret_value())
+    if alerts.slack_webhook_url is not None:
+        channels["slack"] = SlackChannel(alerts.slack_webhook_url.get_secret_value())
+    if console:
+        channels["console"] = ConsoleChannel()
+    return channels

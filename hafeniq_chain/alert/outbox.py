@@ -16,6 +16,7 @@ import asyncpg
 
 from hafeniq_chain.aio import sleep_or_stop
 from hafeniq_chain.alert.channels import Channel, SendResult
+from hafeniq_chain.alert.retraction import enqueue_retractions
 from hafeniq_chain.log import get_logger
 from hafeniq_chain.metrics import ALERT_DELIVERIES
 from hafeniq_chain.store.database import Connection
@@ -48,6 +49,8 @@ class OutboxLoop:
 
     async def run_once(self) -> int:
         """Attempt every due delivery once; returns how many were attempted."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            await enqueue_retractions(conn, list(self.channels))
         async with self.pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(_CLAIM, self.batch)
             for row in rows:

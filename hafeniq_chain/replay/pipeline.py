@@ -14,6 +14,7 @@ import asyncpg
 from hafeniq_chain.decode.records import BlockBundle
 from hafeniq_chain.detect.base import DetectionContext, Detector
 from hafeniq_chain.detect.finding import Finding
+from hafeniq_chain.fuse.engine import IncidentEngine
 from hafeniq_chain.log import get_logger
 from hafeniq_chain.store.findings import insert_findings
 from hafeniq_chain.store.writer import write_blocks
@@ -45,18 +46,18 @@ async def detect_block(bundle: BlockBundle, detectors: Sequence[Detector],
 
 
 class DetectionHook:
-    """The follower's block hook: detect on a stored block and record the findings."""
+    """The follower's block hook: detect on a stored block, then fuse and decide."""
 
-    def __init__(self, pool: asyncpg.Pool, detectors: Sequence[Detector], chain_id: int) -> None:
-        self.pool = pool
+    def __init__(self, engine: IncidentEngine, detectors: Sequence[Detector],
+                 chain_id: int) -> None:
+        self.engine = engine
         self.detectors = list(detectors)
-        self.ctx = DetectionContext(chain_id=chain_id, pool=pool)
+        self.ctx = DetectionContext(chain_id=chain_id, pool=engine.pool)
 
     async def __call__(self, bundle: BlockBundle) -> None:
         findings = await detect_block(bundle, self.detectors, self.ctx)
         if findings:
-            async with self.pool.acquire() as conn, conn.transaction():
-                await insert_findings(conn, findings)
+            await self.engine.process(findings)
 
 
 async def replay_bundles(bundles: Iterable[BlockBundle], detectors: Sequence[Detector],

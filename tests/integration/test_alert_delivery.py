@@ -93,3 +93,28 @@ def test_documented_snippet_verifies_and_rejects_tampering() -> None:
     assert not verify("other", ts, body, good)
     old = str(int(time.time()) - 3600)
     assert not verify(SECRET, old, body, sign(SECRET, old, body))
+
+
+async def test_reorged_alert_gets_one_retraction_follow_up(pool: asyncpg.Pool) -> None:
+    from hafeniq_chain.store.reorg import remove_blocks_from
+
+    engine = IncidentEngine(pool, Policy(), ["webhook"])
+    f = Finding("sandwich", "1", "sandwich", 0.95, ConfidenceBand(0.9, 0.97), Severity.HIGH,
+                (ReasonCode.SANDWICH_FRONTRUN,), "sandwich in block 7", "s7", chain_id=5,
+                entities=("0xattacker",), block_from=7, block_to=7)
+    await pool.execute("INSERT INTO chains (chain_id) VALUES (5)")
+    await engine.process([f])
+    receiver = WebhookReceiver(SECRET, free_port())
+    await receiver.start()
+    try:
+        loop = OutboxLoop(pool, {"webhook": WebhookChannel(receiver.url, SECRET)})
+        await loop.run_once()
+        async with pool.acquire() as conn:
+            assert await remove_blocks_from(conn, 5, 6)
+        await loop.run_once()
+        await loop.run_once()
+    finally:
+        await receiver.stop()
+    kinds = sorted(p["kind"] for p in receiver.received.values())
+    assert kinds == ["alert", "retraction"]
+    assert await pool.fetchval("SELECT status FROM incidents") == "retracted"

@@ -12,6 +12,8 @@ from hafeniq_chain.chain.follower import Follower
 from hafeniq_chain.chain.indexer import BlockIndexer
 from hafeniq_chain.chain.rpc import RpcClient
 from hafeniq_chain.detect.registry import build_detectors
+from hafeniq_chain.fuse.engine import IncidentEngine
+from hafeniq_chain.fuse.policy import Policy
 from hafeniq_chain.replay.pipeline import DetectionHook
 from tests.support.contracts import deploy
 
@@ -64,7 +66,7 @@ async def test_sandwich_found_from_logs_at_the_head(anvil: AnvilNode, pool: asyn
     assert [r["status"] for r in receipts] == [1, 1, 1]
     assert len({r["blockNumber"] for r in receipts}) == 1
     rpc = RpcClient([anvil.http_url])
-    hook = DetectionHook(pool, build_detectors(), chain_id=31337)
+    hook = DetectionHook(IncidentEngine(pool, Policy(), []), build_detectors(), chain_id=31337)
     await Follower(BlockIndexer(rpc, pool, 31337), start_block=0, hooks=[hook]).catch_up()
     await rpc.close()
     swaps = await pool.fetch("SELECT tx_hash, pool, token_in, amount_in FROM swaps "
@@ -76,3 +78,6 @@ async def test_sandwich_found_from_logs_at_the_head(anvil: AnvilNode, pool: asyn
     assert txs["attacker"] in finding["entities"] and txs["pair"] in finding["entities"]
     assert finding["reason_codes"] == ["SANDWICH_FRONTRUN", "SANDWICH_BACKRUN"]
     assert int(finding["details"]["profit"]) > 0
+    incident = await pool.fetchrow("SELECT * FROM incidents")
+    assert incident["correlation_key"] == f"entity:{txs['attacker']}"
+    assert incident["finding_ids"] == [finding["id"]]
