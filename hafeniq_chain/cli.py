@@ -11,6 +11,8 @@ from pathlib import Path
 import typer
 
 from hafeniq_chain.commands import (
+    alerts_cmd,
+    api_cmd,
     audit_cmd,
     chain_cmd,
     common,
@@ -28,7 +30,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-COMMAND_MODULES = [config_cmd, store_cmd, chain_cmd, replay_cmd, audit_cmd, demo_cmd]
+COMMAND_MODULES = [
+    config_cmd, store_cmd, chain_cmd, replay_cmd, alerts_cmd, audit_cmd, api_cmd, demo_cmd,
+]
 
 
 @app.callback()

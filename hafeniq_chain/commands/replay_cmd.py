@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 
 import typer
+from rich.table import Table
 
 from hafeniq_chain.commands.common import console, run_async, settings_from
+from hafeniq_chain.config import ConfigError, Settings, load_settings
 from hafeniq_chain.decode.records import BlockBundle
 from hafeniq_chain.detect.registry import build_detectors
+from hafeniq_chain.fuse.counterfactual import PolicyChange, counterfactual
 from hafeniq_chain.replay.mev_inspect import bundle_from_mev_inspect, looks_like_mev_inspect
 from hafeniq_chain.replay.output import finding_line
 from hafeniq_chain.replay.pipeline import replay_bundles
@@ -36,12 +40,24 @@ def read_recording(path: Path, chain_id: int) -> Iterator[BlockBundle]:
 
 def replay_command(
     ctx: typer.Context,
-    files: list[Path] = typer.Argument(..., help="Recorded block files (mev-inspect JSON)."),
+    files: list[Path] = typer.Argument(None, help="Recorded block files (mev-inspect JSON)."),
     jsonl: bool = typer.Option(False, "--jsonl", help="Print each finding as one JSON line."),
     chain_id: int = typer.Option(1, "--chain-id", help="Chain the recording comes from."),
+    policy: Path | None = typer.Option(
+        None, "--policy", help="Another config's [policy]: print which recorded decisions "
+        "it would change (new/removed alerts, changed actions)."),
 ) -> None:
-    """Replay recorded blocks through storage and every detector; findings go to Postgres."""
+    """Replay recorded blocks through storage and every detector; findings go to Postgres.
+
+    With --policy (and no files), re-decide the stored decisions under another policy.
+    """
     settings = settings_from(ctx)
+    if policy is not None:
+        show_counterfactual(settings, policy, jsonl)
+        return
+    if not files:
+        console.print("[red]give recorded block files, or --policy FILE[/red]")
+        raise typer.Exit(2)
     detectors = build_detectors(settings.detect.disabled)
 
     def bundles() -> Iterator[BlockBundle]:
@@ -66,6 +82,33 @@ def replay_command(
         console.print(f"[red]replay failed[/red] {exc}")
         raise typer.Exit(2) from None
     console.print(f"[green]replayed[/green] {len(files)} file(s), {count} finding(s)")
+
+
+def show_counterfactual(settings: Settings, policy_file: Path, jsonl: bool) -> None:
+    """Print the decisions another policy would change."""
+    try:
+        other = load_settings(policy_file).policy
+    except ConfigError as exc:
+        for problem in exc.problems:
+            console.print(f"[red]config error[/red] {problem}")
+        raise typer.Exit(2) from None
+
+    async def _run() -> list[PolicyChange]:
+        async with open_database(settings.store) as pool:
+            return await counterfactual(pool, other)
+
+    changes = run_async(_run())
+    if jsonl:
+        for c in changes:
+            typer.echo(json.dumps({**asdict(c), "change": c.change}, sort_keys=True))
+    else:
+        table = Table(title=f"{len(changes)} decision(s) would change under {policy_file}")
+        for column in ("decision", "subject", "risk", "recorded", "would be", "change"):
+            table.add_column(column)
+        for c in changes:
+            table.add_row(str(c.decision_id), c.subject, str(c.risk_score), c.old_action,
+                          c.new_action, c.change)
+        console.print(table)
 
 
 def register(app: typer.Typer) -> None:

@@ -9,6 +9,7 @@ instead of an alert storm.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ import asyncpg
 
 from hafeniq_chain.audit import append_audit
 from hafeniq_chain.detect.finding import Finding
+from hafeniq_chain.fuse.calibration import detector_weights
 from hafeniq_chain.fuse.findings_rows import finding_from_row
 from hafeniq_chain.fuse.fusion import FusedRisk, fuse
 from hafeniq_chain.fuse.policy import ALERTING, Action, Policy
@@ -63,13 +65,27 @@ class IncidentEngine:
     """Turns findings into incidents, decisions, audit records and alerts."""
 
     def __init__(self, pool: asyncpg.Pool, policy: Policy, channels: Sequence[str],
-                 weights: Callable[[], Mapping[str, float]] | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 weights: Mapping[str, float] | None = None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 weights_ttl_s: float = 60.0) -> None:
+        """``weights`` fixes detector weights; without it they come from analyst feedback."""
         self.pool = pool
         self.policy = policy
         self.channels = list(channels)
-        self.weights = weights or (lambda: {})
+        self.fixed_weights = weights
         self.clock = clock
+        self.weights_ttl_s = weights_ttl_s
+        self._weights: dict[str, float] = {}
+        self._weights_at = -float("inf")
+
+    async def weights(self) -> Mapping[str, float]:
+        """Calibrated detector weights, re-read from feedback at most every TTL seconds."""
+        if self.fixed_weights is not None:
+            return self.fixed_weights
+        if time.monotonic() - self._weights_at > self.weights_ttl_s:
+            self._weights = await detector_weights(self.pool)
+            self._weights_at = time.monotonic()
+        return self._weights
 
     async def process(self, findings: Sequence[Finding]) -> list[Decision]:
         groups: dict[str, list[Finding]] = defaultdict(list)
@@ -91,7 +107,7 @@ class IncidentEngine:
         finding_ids = sorted(set(ids) | set(incident["finding_ids"] if incident else []))
         rows = await conn.fetch("SELECT * FROM findings WHERE id = ANY($1::bigint[]) "
                                 "AND status <> 'retracted'", finding_ids)
-        risk = fuse([finding_from_row(r) for r in rows], self.weights())
+        risk = fuse([finding_from_row(r) for r in rows], await self.weights())
         detectors = sorted({r["detector"] for r in rows})
         entities = sorted({e for r in rows for e in r["entities"]})
         action, simulated = self.policy.decide(risk.score, detectors, entities)

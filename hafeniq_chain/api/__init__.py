@@ -1,0 +1,1 @@
+"""The REST API: ingest, scoring, alerts, feedback, health and metrics."""
