@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from hafeniq_chain.aio import sleep_or_stop
 from hafeniq_chain.alert.channels import channels_from_settings
@@ -27,6 +29,7 @@ from hafeniq_chain.chain.subscriptions import Subscriber
 from hafeniq_chain.config import Settings
 from hafeniq_chain.decode.abi_registry import AbiRegistry
 from hafeniq_chain.detect.registry import build_detectors
+from hafeniq_chain.fuse.decision_drift import DecisionStreamMonitor, check_decision_stream
 from hafeniq_chain.fuse.engine import IncidentEngine
 from hafeniq_chain.log import get_logger
 from hafeniq_chain.replay.pipeline import DetectionHook
@@ -61,6 +64,9 @@ class Daemon:
         detectors = build_detectors(self.settings.detect.disabled)
         self.hooks = [DetectionHook(self.engine, detectors, chain.chain_id), *self.hooks]
         alerts = self.settings.alerts
+        detect = self.settings.detect
+        self.decision_monitor = DecisionStreamMonitor(k=detect.cusum_k, h=detect.cusum_h)
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.outbox = OutboxLoop(self.pool, self.channels, max_attempts=alerts.max_attempts,
                                  backoff_base_s=alerts.backoff_base_s,
                                  backoff_max_s=alerts.backoff_max_s)
@@ -97,6 +103,11 @@ class Daemon:
             else:
                 failures = 0
 
+    async def _check_decision_stream(self) -> None:
+        bucket_s = self.settings.policy.decision_bucket_s
+        await check_decision_stream(self.pool, self.decision_monitor, self.engine, bucket_s,
+                                    int(time.time() // bucket_s))
+
     def install_signal_handlers(self) -> None:
         """First SIGTERM/SIGINT: drain and stop; second: exit immediately."""
         loop = asyncio.get_running_loop()
@@ -115,6 +126,10 @@ class Daemon:
         """Run every stage until ``stop`` is set; the cursor is already checkpointed."""
         log.info("daemon.started", chain_id=self.settings.chain.chain_id,
                  rpc=self.rpc.urls, mempool=self.mempool is not None)
+        self.scheduler.add_job(self._check_decision_stream, "interval",
+                               seconds=self.settings.policy.decision_bucket_s,
+                               id="decision-stream", max_instances=1)
+        self.scheduler.start()
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._follow())
@@ -125,5 +140,6 @@ class Daemon:
                 if self.channels:
                     group.create_task(self.outbox.run(self.stop))
         finally:
+            self.scheduler.shutdown(wait=False)
             await self.rpc.close()
             log.info("daemon.stopped")

@@ -94,6 +94,7 @@ class Policy(BaseModel):
     correlation_window_s: int = Field(default=3600, ge=1)
     cooldown_s: int = Field(default=900, ge=0)
     realert_delta: int = Field(default=100, ge=0, le=1000)
+    decision_bucket_s: int = Field(default=300, ge=10)
     allowlist: list[str] = Field(default_factory=list)
     suppress_windows: list[Window] = Field(default_factory=list)
     detectors: dict[str, Rule] = Field(default_factory=dict)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -71,3 +72,20 @@ async def test_simulate_and_allowlist_record_without_alerting(pool: asyncpg.Pool
     (suppressed,) = await quiet.process([burst(2, 0.95, "other")])
     assert suppressed.suppressed == "allow-listed address" and suppressed.alert_id is None
     assert await pool.fetchval("SELECT count(*) FROM alerts") == 0
+
+
+async def test_decision_stream_shift_becomes_its_own_incident(pool: asyncpg.Pool) -> None:
+    from hafeniq_chain.detect.stats import Ewma
+    from hafeniq_chain.fuse.decision_drift import DecisionStreamMonitor, check_decision_stream
+
+    engine = IncidentEngine(pool, Policy(), ["webhook"], weights={})
+    monitor = DecisionStreamMonitor(k=0.5, h=4.0, warmup_buckets=3)
+    monitor.baselines["drift"] = Ewma(alpha=0.1, mean=1.0, var=0.5, n=50)  # learned earlier
+    for i in range(25):  # a flood of alerting decisions from one detector
+        await engine.process([dataclasses.replace(burst(1000 + i, 0.9),
+                                                  entities=(f"0xflood{i}",))])
+    findings = await check_decision_stream(pool, monitor, engine, bucket_s=300, bucket=1)
+    assert len(findings) == 1 and findings[0].entities == ("detector:drift",)
+    row = await pool.fetchrow("SELECT * FROM incidents WHERE correlation_key = "
+                              "'decision-stream:drift'")
+    assert row is not None and row["reason_codes"] == ["DECISION_RATE_SHIFT"]
