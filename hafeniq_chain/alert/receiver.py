@@ -6,6 +6,7 @@ It is what a customer's endpoint should do: check ``X-Hafeniq-Signature`` over
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import time
@@ -24,6 +25,7 @@ class WebhookReceiver:
     secret: str
     port: int
     tolerance_s: int = 300
+    delay_s: float = 0.0  # a slow receiver, for tests that kill the sender mid-delivery
     received: dict[str, dict[str, Any]] = field(default_factory=dict)
     duplicates: int = 0
     rejected: int = 0
@@ -31,6 +33,8 @@ class WebhookReceiver:
 
     async def _handle(self, request: web.Request) -> web.Response:
         body = await request.read()
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
         timestamp = request.headers.get("X-Hafeniq-Timestamp", "")
         signature = request.headers.get("X-Hafeniq-Signature", "")
         fresh = timestamp.isdigit() and abs(time.time() - int(timestamp)) <= self.tolerance_s

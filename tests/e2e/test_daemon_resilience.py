@@ -19,14 +19,20 @@ import asyncpg
 import pytest
 from web3 import Web3
 
+from hafeniq_chain.alert.receiver import WebhookReceiver
 from hafeniq_chain.chain.anvil import AnvilNode, AnvilOptions, free_port
+from hafeniq_chain.detect.finding import ConfidenceBand, Finding, Severity
+from hafeniq_chain.detect.reasons import ReasonCode
+from hafeniq_chain.fuse.engine import IncidentEngine
+from hafeniq_chain.fuse.policy import Policy
 
 pytestmark = pytest.mark.e2e
 REPO = Path(__file__).resolve().parents[2]
 
 
-def start_daemon(dsn: str, ws_url: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "HAFENIQ_CHAIN__POLL_INTERVAL_S": "0.2"}
+def start_daemon(dsn: str, ws_url: str, extra_env: dict[str, str] | None = None
+                 ) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "HAFENIQ_CHAIN__POLL_INTERVAL_S": "0.2", **(extra_env or {})}
     return subprocess.Popen(
         [sys.executable, "-m", "hafeniq_chain", "--dsn", dsn, "run", "--rpc", ws_url,
          "--from", "0"], cwd=REPO, env=env, stdout=subprocess.DEVNULL,
@@ -128,3 +134,36 @@ async def test_sigterm_drains_and_exits_zero(
     assert daemon_procs[0].wait(20) == 0
     assert b"daemon.stopped" in (daemon_procs[0].stderr.read() if daemon_procs[0].stderr
                                  else b"")
+
+
+async def test_killed_mid_delivery_loses_no_alert(
+        anvil: AnvilNode, pool: asyncpg.Pool, empty_dsn: str,
+        daemon_procs: list[subprocess.Popen[bytes]]) -> None:
+    engine = IncidentEngine(pool, Policy(), ["webhook"], weights={})
+    for i in range(10):
+        await engine.process([Finding(
+            "drift", "1", "burst", 0.95, ConfidenceBand(0.9, 0.97), Severity.HIGH,
+            (ReasonCode.FLASH_BURST,), f"burst {i}", f"k{i}", entities=(f"0xc{i}",))])
+    receiver = WebhookReceiver("e2e-secret", free_port(), delay_s=0.3)
+    await receiver.start()
+    env = {"HAFENIQ_ALERTS__WEBHOOK_URL": receiver.url,
+           "HAFENIQ_ALERTS__WEBHOOK_SECRET": "e2e-secret"}
+    try:
+        daemon_procs.append(start_daemon(empty_dsn, anvil.ws_url, env))
+        for _ in range(200):
+            if len(receiver.received) >= 3:
+                break
+            await asyncio.sleep(0.05)
+        daemon_procs[0].kill()  # mid-delivery: a request is in flight, rows are locked
+        daemon_procs[0].wait(10)
+        assert len(receiver.received) < 10
+        daemon_procs.append(start_daemon(empty_dsn, anvil.ws_url, env))
+        for _ in range(400):
+            if len(receiver.received) == 10:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await receiver.stop()
+    assert len(receiver.received) == 10 and receiver.rejected == 0
+    assert await pool.fetchval("SELECT count(*) FROM alert_deliveries WHERE status = 'sent'"
+                               ) == 10
