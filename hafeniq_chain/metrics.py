@@ -36,3 +36,6 @@ QUEUE_DEPTH = Gauge(
 DETECTOR_PRECISION = Gauge(
     "hafeniq_detector_precision", "Posterior mean precision from analyst feedback.",
     ["detector"], registry=REGISTRY)
+DETECTOR_BRIER = Gauge(
+    "hafeniq_detector_brier", "Brier score of a detector's scores against analyst verdicts.",
+    ["detector"], registry=REGISTRY)

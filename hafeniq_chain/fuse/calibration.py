@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from hafeniq_chain.metrics import DETECTOR_PRECISION
+from hafeniq_chain.metrics import DETECTOR_BRIER, DETECTOR_PRECISION
 
 PRIOR_ALPHA = 2.0
 PRIOR_BETA = 2.0
@@ -68,6 +68,8 @@ async def refresh_calibration(pool: asyncpg.Pool) -> dict[str, Calibration]:
         c.verdicts += 1
     for detector, c in calibration.items():
         DETECTOR_PRECISION.labels(detector=detector).set(c.precision)
+        if c.brier is not None:
+            DETECTOR_BRIER.labels(detector=detector).set(c.brier)
     return calibration
 
 

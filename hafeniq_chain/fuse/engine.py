@@ -107,10 +107,11 @@ class IncidentEngine:
         finding_ids = sorted(set(ids) | set(incident["finding_ids"] if incident else []))
         rows = await conn.fetch("SELECT * FROM findings WHERE id = ANY($1::bigint[]) "
                                 "AND status <> 'retracted'", finding_ids)
-        risk = fuse([finding_from_row(r) for r in rows], await self.weights())
+        weights = await self.weights()
+        risk = fuse([finding_from_row(r) for r in rows], weights)
         detectors = sorted({r["detector"] for r in rows})
         entities = sorted({e for r in rows for e in r["entities"]})
-        action, simulated = self.policy.decide(risk.score, detectors, entities)
+        action, simulated = self.policy.decide(risk.score, detectors, entities, weights)
         suppressed = self.policy.suppressed(entities, now)
         summary = risk.contributions[0].finding.summary if risk.contributions else ""
         details = dict(incident["details"]) if incident else {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -95,6 +96,7 @@ class Policy(BaseModel):
     cooldown_s: int = Field(default=900, ge=0)
     realert_delta: int = Field(default=100, ge=0, le=1000)
     decision_bucket_s: int = Field(default=300, ge=10)
+    adaptive_sensitivity: tuple[float, float] = (0.75, 1.25)
     allowlist: list[str] = Field(default_factory=list)
     suppress_windows: list[Window] = Field(default_factory=list)
     detectors: dict[str, Rule] = Field(default_factory=dict)
@@ -120,11 +122,20 @@ class Policy(BaseModel):
         return Rule(thresholds=self.thresholds, sensitivity=self.sensitivity,
                     simulate=self.simulate)
 
-    def decide(self, score: int, detectors: list[str], entities: list[str]
-               ) -> tuple[Action, bool]:
-        """(action, simulated) for a fused score about these detectors and entities."""
+    def decide(self, score: int, detectors: list[str], entities: list[str],
+               weights: Mapping[str, float] | None = None) -> tuple[Action, bool]:
+        """(action, simulated) for a fused score about these detectors and entities.
+
+        With calibrated ``weights`` the sensitivity adapts to the best-calibrated detector
+        involved, clamped to ``adaptive_sensitivity``: confirmed detectors alert a little
+        earlier, rejected ones a little later, never beyond the configured bounds.
+        """
         rule = self.rule_for(detectors, entities)
-        action = (rule.thresholds or self.thresholds).action_for(score, rule.sensitivity)
+        sensitivity = rule.sensitivity
+        if weights:
+            low, high = self.adaptive_sensitivity
+            sensitivity *= min(high, max(low, max(weights.get(d, 1.0) for d in detectors)))
+        action = (rule.thresholds or self.thresholds).action_for(score, sensitivity)
         return action, rule.simulate or self.simulate
 
     def suppressed(self, entities: list[str], at: datetime) -> str | None:

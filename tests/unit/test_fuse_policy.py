@@ -88,3 +88,11 @@ def test_slack_payload_respects_block_kit_limits() -> None:
         elif block["type"] == "context":
             assert len(block["elements"]) <= MAX_CONTEXT_ELEMENTS
     assert len(message["text"]) <= 300
+
+
+def test_sensitivity_adapts_to_calibration_within_bounds() -> None:
+    policy = Policy()  # alert_only at 500, adaptive bounds 0.75..1.25
+    assert policy.decide(450, ["drift"], [], {"drift": 2.0})[0] == Action.ALERT_ONLY  # 500/1.25
+    assert policy.decide(450, ["drift"], [], {"drift": 1.0})[0] == Action.LOG_ONLY
+    assert policy.decide(600, ["drift"], [], {"drift": 0.25})[0] == Action.LOG_ONLY  # 500/.75
+    assert policy.decide(380, ["drift"], [], {"drift": 50.0})[0] == Action.LOG_ONLY  # bounded
