@@ -37,6 +37,7 @@ class ChainSettings(_Section):
     confirmations: int = Field(default=0, ge=0, le=1000)
     max_reorg_depth: int = Field(default=64, ge=1, le=10_000)
     poll_interval_s: float = Field(default=1.0, gt=0, le=60)
+    rpc_timeout_s: float = Field(default=10.0, gt=0, le=300)
     fetch_traces: bool = False
     mempool: bool = True
 

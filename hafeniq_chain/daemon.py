@@ -12,15 +12,18 @@ import asyncio
 import os
 import signal
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from hafeniq_chain.aio import sleep_or_stop
+from hafeniq_chain.aio import BudgetExhausted, resilient
 from hafeniq_chain.alert.channels import channels_from_settings
 from hafeniq_chain.alert.outbox import OutboxLoop
+from hafeniq_chain.api.app import create_app
+from hafeniq_chain.api.ops import Readiness, serve_until
 from hafeniq_chain.chain.follower import BlockHook, Follower, ReorgTooDeep
 from hafeniq_chain.chain.indexer import BlockIndexer
 from hafeniq_chain.chain.mempool import PendingStore, pending_from_rpc
@@ -41,6 +44,12 @@ class DaemonHalted(RuntimeError):
     """The error budget ran out, or an unrecoverable chain condition was found."""
 
 
+# Outages the daemon rides out: node down or answering garbage, database restarting.
+TRANSIENT: tuple[type[BaseException], ...] = (
+    RpcError, OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError, asyncpg.AdminShutdownError, TimeoutError)
+
+
 @dataclass
 class Daemon:
     """Everything `run` starts; tests drive it directly with their own stop event."""
@@ -55,7 +64,7 @@ class Daemon:
 
     def __post_init__(self) -> None:
         chain = self.settings.chain
-        self.rpc = RpcClient(chain.rpc_urls)
+        self.rpc = RpcClient(chain.rpc_urls, timeout_s=chain.rpc_timeout_s)
         registry = AbiRegistry.load(w.abi for w in self.settings.watch if w.abi)
         self.indexer = BlockIndexer(self.rpc, self.pool, chain.chain_id, registry,
                                     fetch_traces=chain.fetch_traces)
@@ -87,21 +96,14 @@ class Daemon:
             self.mempool.offer(pending_from_rpc(tx))
 
     async def _follow(self) -> None:
-        failures = 0
-        while not self.stop.is_set():
-            try:
-                await self.follower.run(self.stop, self.settings.chain.poll_interval_s)
-            except ReorgTooDeep as exc:
-                raise DaemonHalted(str(exc)) from exc
-            except RpcError as exc:
-                failures += 1
-                log.warning("daemon.follow_failed", error=str(exc)[:200], failures=failures,
-                            budget=self.error_budget)
-                if failures >= self.error_budget:
-                    raise DaemonHalted(f"{failures} consecutive RPC failures: {exc}") from exc
-                await sleep_or_stop(self.stop, min(0.2 * 2 ** failures, 10.0))
-            else:
-                failures = 0
+        try:
+            await self.follower.run(self.stop, self.settings.chain.poll_interval_s)
+        except ReorgTooDeep as exc:
+            raise DaemonHalted(str(exc)) from exc
+
+    async def _stage(self, name: str, loop: Callable[[], Awaitable[None]]) -> None:
+        """A stage restarted after node or database outages, within the error budget."""
+        await resilient(name, loop, self.stop, transient=TRANSIENT, budget=self.error_budget)
 
     async def _check_decision_stream(self) -> None:
         bucket_s = self.settings.policy.decision_bucket_s
@@ -132,13 +134,19 @@ class Daemon:
         self.scheduler.start()
         try:
             async with asyncio.TaskGroup() as group:
-                group.create_task(self._follow())
+                group.create_task(self._stage("follower", self._follow))
                 if self.subscriber is not None:
                     group.create_task(self.subscriber.run(self.stop))
                 if self.mempool is not None:
-                    group.create_task(self.mempool.run(self.stop))
+                    mempool = self.mempool
+                    group.create_task(self._stage("mempool", lambda: mempool.run(self.stop)))
                 if self.channels:
-                    group.create_task(self.outbox.run(self.stop))
+                    group.create_task(self._stage("outbox", lambda: self.outbox.run(self.stop)))
+                if self.settings.api.enabled:
+                    app = create_app(self.pool, readiness=Readiness(self.pool, self.rpc))
+                    group.create_task(serve_until(app, self.settings.api.listen, self.stop))
+        except* BudgetExhausted as group:
+            raise DaemonHalted(str(group.exceptions[0])) from None
         finally:
             self.scheduler.shutdown(wait=False)
             await self.rpc.close()

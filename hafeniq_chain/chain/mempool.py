@@ -57,6 +57,7 @@ class PendingStore:
         self.chain_id = chain_id
         self.queue: asyncio.Queue[PendingTxRecord] = asyncio.Queue(maxsize)
         self.dropped = 0
+        self._unwritten: list[PendingTxRecord] = []
 
     def offer(self, record: PendingTxRecord) -> None:
         try:
@@ -67,10 +68,14 @@ class PendingStore:
         QUEUE_DEPTH.labels(queue="mempool").set(self.queue.qsize())
 
     async def flush(self) -> int:
-        """Write everything queued now; returns how many sightings were written."""
-        batch = []
+        """Write everything queued now; returns how many sightings were written.
+
+        A batch whose write fails is kept and written first next time: a database restart
+        delays sightings, it does not lose them.
+        """
         while not self.queue.empty():
-            batch.append(self.queue.get_nowait())
+            self._unwritten.append(self.queue.get_nowait())
+        batch = self._unwritten
         if not batch:
             return 0
         rows = [(self.chain_id, r.hash, r.first_seen_ms / 1000, r.from_addr, r.to_addr,
@@ -81,6 +86,7 @@ class PendingStore:
             "nonce, value, selector, input, gas, gas_price, max_fee, max_priority_fee) "
             "VALUES ($1, $2, to_timestamp($3), $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
             "ON CONFLICT (chain_id, hash) DO NOTHING", rows)
+        self._unwritten = []
         PENDING_TXS_SEEN.inc(len(batch))
         QUEUE_DEPTH.labels(queue="mempool").set(self.queue.qsize())
         return len(batch)

@@ -26,10 +26,10 @@ class RpcError(RuntimeError):
 _TRANSPORT_ERRORS = (OSError, TimeoutError, aiohttp.ClientError, ValueError)
 
 
-def _provider(url: str) -> AsyncHTTPProvider:
+def _provider(url: str, timeout_s: float) -> AsyncHTTPProvider:
     # NOTE: web3's own retries are off: failover across URLs is ours, with backoff.
     return AsyncHTTPProvider(url, exception_retry_configuration=None,
-                             request_kwargs={"timeout": aiohttp.ClientTimeout(total=30)})
+                             request_kwargs={"timeout": aiohttp.ClientTimeout(total=timeout_s)})
 
 
 def _http_equivalent(url: str) -> str:
@@ -49,12 +49,13 @@ class RpcClient:
     """
 
     def __init__(self, urls: Sequence[str], *, max_rounds: int = 3,
-                 backoff_s: float = 0.2) -> None:
+                 backoff_s: float = 0.2, timeout_s: float = 10.0) -> None:
         if not urls:
             raise ValueError("at least one RPC URL is required")
         self.urls = [_http_equivalent(u) for u in urls]
         self.max_rounds = max_rounds
         self.backoff_s = backoff_s
+        self.timeout_s = timeout_s
         self._active = 0
         self._providers: dict[str, Any] = {}
 
@@ -65,7 +66,7 @@ class RpcClient:
     def _current(self) -> Any:
         url = self.url
         if url not in self._providers:
-            self._providers[url] = _provider(url)
+            self._providers[url] = _provider(url, self.timeout_s)
         return self._providers[url]
 
     async def _with_failover(self, call: Any) -> Any:

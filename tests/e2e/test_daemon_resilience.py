@@ -32,7 +32,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 def start_daemon(dsn: str, ws_url: str, extra_env: dict[str, str] | None = None
                  ) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "HAFENIQ_CHAIN__POLL_INTERVAL_S": "0.2", **(extra_env or {})}
+    env = {**os.environ, "HAFENIQ_CHAIN__POLL_INTERVAL_S": "0.2",
+           "HAFENIQ_API__LISTEN": f"127.0.0.1:{free_port()}", **(extra_env or {})}
     return subprocess.Popen(
         [sys.executable, "-m", "hafeniq_chain", "--dsn", dsn, "run", "--rpc", ws_url,
          "--from", "0"], cwd=REPO, env=env, stdout=subprocess.DEVNULL,
@@ -167,3 +168,91 @@ async def test_killed_mid_delivery_loses_no_alert(
     assert len(receiver.received) == 10 and receiver.rejected == 0
     assert await pool.fetchval("SELECT count(*) FROM alert_deliveries WHERE status = 'sent'"
                                ) == 10
+
+
+async def test_embedded_postgres_restart_is_ridden_out(
+        anvil: AnvilNode, tmp_path: Path, daemon_procs: list[subprocess.Popen[bytes]]) -> None:
+    from hafeniq_chain.store.embedded import EmbeddedPostgres
+
+    server = EmbeddedPostgres(tmp_path)
+    dsn = server.start()
+    try:
+        daemon_procs.append(start_daemon(dsn, anvil.ws_url))
+        await wait_indexed(dsn, send(anvil, 5))
+        server.stop()
+        send(anvil, 5)  # blocks keep coming while the database is down
+        await asyncio.sleep(1.0)
+        assert daemon_procs[0].poll() is None, "daemon must survive a database restart"
+        dsn = server.start()
+        await wait_indexed(dsn, send(anvil, 3), within_s=60)
+        await assert_exact_copy(dsn, anvil)
+    finally:
+        server.stop()
+
+
+async def test_rpc_answering_garbage_or_hanging_fails_over(anvil: AnvilNode,
+                                                          pool: asyncpg.Pool) -> None:
+    from aiohttp import web
+
+    from hafeniq_chain.config import load_settings
+    from hafeniq_chain.daemon import Daemon
+
+    async def garbage(request: web.Request) -> web.Response:
+        return web.Response(text="<html>502 bad gateway</html>", status=200)
+
+    async def hang(request: web.Request) -> web.Response:
+        await asyncio.sleep(30)
+        return web.Response(text="{}")
+
+    runners = []
+    urls = []
+    for handler in (garbage, hang):
+        app = web.Application()
+        app.router.add_post("/", handler)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        port = free_port()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        runners.append(runner)
+        urls.append(f"http://127.0.0.1:{port}/")
+    settings = load_settings(None, **{"chain.rpc_urls": [*urls, anvil.http_url],
+                                      "chain.rpc_timeout_s": 1.0, "chain.poll_interval_s": 0.2,
+                                      "api.enabled": False})
+    daemon = Daemon(settings, pool, start_block=0)
+    task = asyncio.create_task(daemon.run())
+    try:
+        head = send(anvil, 4)
+        for _ in range(300):
+            if await pool.fetchval("SELECT block_number FROM cursors WHERE name = 'head'") == head:
+                break
+            await asyncio.sleep(0.1)
+        assert await pool.fetchval("SELECT count(*) FROM blocks") == head + 1
+    finally:
+        daemon.stop.set()
+        await task
+        for runner in runners:
+            await runner.cleanup()
+
+
+async def test_readyz_reports_database_rpc_and_lag(
+        anvil: AnvilNode, empty_dsn: str, daemon_procs: list[subprocess.Popen[bytes]]) -> None:
+    import httpx
+
+    port = free_port()
+    env = {"HAFENIQ_API__LISTEN": f"127.0.0.1:{port}"}
+    daemon_procs.append(start_daemon(empty_dsn, anvil.ws_url, env))
+    await wait_indexed(empty_dsn, send(anvil, 2))
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+        for _ in range(50):
+            try:
+                ready = await client.get("/readyz")
+                break
+            except httpx.TransportError:
+                await asyncio.sleep(0.1)
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["checks"]["database"] == "ok"
+        assert (await client.get("/healthz")).json() == {"status": "ok"}
+        assert "hafeniq_blocks_indexed_total" in (await client.get("/metrics")).text
+        anvil.stop(kill=True)
+        down = await client.get("/readyz")
+        assert down.status_code == 503 and "unreachable" in down.json()["checks"]["rpc"]

@@ -1,0 +1,85 @@
+"""Operational endpoints: liveness, readiness (database, node, head lag) and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import uvicorn
+from fastapi import APIRouter, FastAPI, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from hafeniq_chain.chain.rpc import RpcClient
+from hafeniq_chain.metrics import HEAD_LAG_BLOCKS, REGISTRY
+
+router = APIRouter(tags=["ops"])
+
+
+@dataclass
+class Readiness:
+    """What `/readyz` checks; ``rpc`` is None when the API runs without a node."""
+
+    pool: asyncpg.Pool
+    rpc: RpcClient | None = None
+    max_head_lag: int = 20
+
+    async def check(self) -> dict[str, Any]:
+        checks: dict[str, Any] = {}
+        try:
+            await asyncio.wait_for(self.pool.fetchval("SELECT 1"), 2.0)
+            checks["database"] = "ok"
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
+            checks["database"] = f"unreachable: {exc!r}"[:200]
+        if self.rpc is not None:
+            try:
+                checks["rpc"] = f"ok (head {await asyncio.wait_for(self.rpc.block_number(), 2.0)})"
+            except Exception as exc:  # any failure means "not ready", with the reason
+                checks["rpc"] = f"unreachable: {exc!r}"[:200]
+            lag = int(HEAD_LAG_BLOCKS._value.get())
+            checks["head_lag"] = lag if lag <= self.max_head_lag else f"{lag} > {self.max_head_lag}"
+        return checks
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(request: Request, response: Response) -> dict[str, Any]:
+    """Ready when the database answers, the node answers and the head lag is small."""
+    checks = await request.app.state.readiness.check()
+    ok = all(v == "ok" or str(v).startswith("ok") or isinstance(v, int)
+             for v in checks.values())
+    response.status_code = 200 if ok else 503
+    return {"ready": ok, "checks": checks}
+
+
+@router.get("/metrics")
+async def metrics() -> Response:
+    """Prometheus metrics."""
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
+class EmbeddedServer(uvicorn.Server):
+    """uvicorn inside the daemon's loop: the daemon, not uvicorn, owns the signals."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def serve_until(app: FastAPI, listen: str, stop: asyncio.Event) -> None:
+    """Serve ``app`` on HOST:PORT until ``stop`` is set."""
+    host, _, port = listen.rpartition(":")
+    server = EmbeddedServer(uvicorn.Config(app, host=host, port=int(port), log_level="warning",
+                                           lifespan="off"))
+    task = asyncio.create_task(server.serve())
+    await stop.wait()
+    server.should_exit = True
+    await task
