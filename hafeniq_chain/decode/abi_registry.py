@@ -8,7 +8,7 @@ is one dictionary lookup and one ``eth_abi.decode`` call.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,15 +44,38 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
+def _word(typ: str) -> Callable[[bytes], Any] | None:
+    """A decoder for one 32-byte word of a static elementary type, or None if not one."""
+    if typ == "address":
+        return lambda w: "0x" + w[12:].hex()
+    if typ == "bool":
+        return lambda w: w[-1] != 0
+    if typ.startswith("uint"):
+        return lambda w: int.from_bytes(w, "big")
+    if typ.startswith("int"):
+        return lambda w: int.from_bytes(w, "big", signed=True)
+    if typ == "bytes32":
+        return lambda w: "0x" + w.hex()
+    return None
+
+
+def word_decoders(types: tuple[str, ...]) -> tuple[Callable[[bytes], Any], ...] | None:
+    """Per-word decoders when every type is a static elementary one (the hot path)."""
+    decoders = tuple(_word(t) for t in types)
+    return None if any(d is None for d in decoders) else decoders  # type: ignore[return-value]
+
+
 @dataclass(frozen=True, slots=True)
 class EventSpec:
-    """One event's decoding recipe."""
+    """One event's decoding recipe (with a fast path for all-static-word events)."""
 
     name: str
     topic0: str
     indexed: tuple[tuple[str, str], ...]
     data_names: tuple[str, ...]
     data_types: tuple[str, ...]
+    topic_words: tuple[Callable[[bytes], Any] | None, ...] = ()
+    data_words: tuple[Callable[[bytes], Any], ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +115,10 @@ class AbiRegistry:
         inputs = item["inputs"]
         indexed = tuple((p["name"], _canonical_type(p)) for p in inputs if p.get("indexed"))
         data = [p for p in inputs if not p.get("indexed")]
+        data_types = tuple(_canonical_type(p) for p in data)
         spec = EventSpec(item["name"], topic0, indexed, tuple(p["name"] for p in data),
-                         tuple(_canonical_type(p) for p in data))
+                         data_types, tuple(_word(t) for _, t in indexed),
+                         word_decoders(data_types))
         self.events.setdefault((topic0, len(indexed)), spec)
 
     def _add_function(self, item: dict[str, Any]) -> None:
@@ -116,13 +141,19 @@ class AbiRegistry:
             return None
         try:
             args: dict[str, Any] = {}
-            for (name, typ), topic in zip(spec.indexed, topics[1:], strict=True):
-                if typ in ("string", "bytes") or typ.endswith("]") or typ.startswith("("):
-                    args[name] = topic  # NOTE: dynamic indexed values are only their hash
-                else:
-                    args[name] = to_jsonable(abi_decode([typ], bytes.fromhex(topic[2:]))[0])
-            values = abi_decode(spec.data_types, data) if spec.data_types else ()
-            args.update(zip(spec.data_names, (to_jsonable(v) for v in values), strict=True))
+            for (name, _), word, topic in zip(spec.indexed, spec.topic_words, topics[1:],
+                                              strict=True):
+                # NOTE: dynamic indexed values (string, bytes, arrays) are only their hash.
+                args[name] = word(bytes.fromhex(topic[2:])) if word else topic
+            if spec.data_words is not None:
+                if len(data) < 32 * len(spec.data_words):
+                    raise ValueError(f"{len(data)} data bytes, need {32 * len(spec.data_words)}")
+                for i, (name, word) in enumerate(zip(spec.data_names, spec.data_words,
+                                                     strict=True)):
+                    args[name] = word(data[32 * i:32 * i + 32])
+            elif spec.data_types:
+                values = abi_decode(spec.data_types, data)
+                args.update(zip(spec.data_names, (to_jsonable(v) for v in values), strict=True))
         except (DecodingError, ValueError, OverflowError) as exc:
             raise AbiDecodeError(f"{spec.name}: {exc}") from exc
         return spec.name, args
