@@ -80,12 +80,13 @@ class EventSpec:
 
 @dataclass(frozen=True, slots=True)
 class FunctionSpec:
-    """One function's decoding recipe."""
+    """One function's decoding recipe (fast path when every argument is a static word)."""
 
     name: str
     selector: str
     arg_names: tuple[str, ...]
     arg_types: tuple[str, ...]
+    arg_words: tuple[Callable[[bytes], Any], ...] | None = None
 
 
 class AbiRegistry:
@@ -124,8 +125,9 @@ class AbiRegistry:
     def _add_function(self, item: dict[str, Any]) -> None:
         selector = "0x" + function_abi_to_4byte_selector(item).hex()  # type: ignore[arg-type]
         inputs = item["inputs"]
+        arg_types = tuple(_canonical_type(p) for p in inputs)
         spec = FunctionSpec(item["name"], selector, tuple(p["name"] for p in inputs),
-                            tuple(_canonical_type(p) for p in inputs))
+                            arg_types, word_decoders(arg_types))
         self.functions.setdefault(selector, spec)
 
     def decode_log(self, topics: tuple[str, ...], data: bytes
@@ -165,6 +167,12 @@ class AbiRegistry:
         spec = self.functions.get("0x" + data[:4].hex())
         if spec is None:
             return None
+        if spec.arg_words is not None:
+            if len(data) < 4 + 32 * len(spec.arg_words):
+                raise AbiDecodeError(f"{spec.name}: {len(data) - 4} argument bytes, need "
+                                     f"{32 * len(spec.arg_words)}")
+            return spec.name, {name: word(data[4 + 32 * i:36 + 32 * i]) for i, (name, word)
+                               in enumerate(zip(spec.arg_names, spec.arg_words, strict=True))}
         try:
             values = abi_decode(spec.arg_types, data[4:])
         except (DecodingError, ValueError, OverflowError) as exc:

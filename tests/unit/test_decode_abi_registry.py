@@ -48,3 +48,18 @@ def test_dynamic_data_still_uses_the_general_decoder() -> None:
     assert decoded is not None
     assert decoded[1] == {"voter": "0x" + "33" * 20, "proposalId": 7, "support": 1,
                     "weight": 10**18, "reason": "for the DAO"}
+
+
+@given(addresses, st.integers(0, 2**256 - 1))
+def test_static_call_fast_path_matches_eth_abi(to: str, amount: int) -> None:
+    data = bytes.fromhex("a9059cbb") + encode(["address", "uint256"], [to, amount])
+    assert REGISTRY.decode_call(data) == ("transfer", {"to": to, "amount": amount})
+
+
+def test_short_calldata_is_a_decode_error() -> None:
+    try:
+        REGISTRY.decode_call(bytes.fromhex("a9059cbb") + b"\x00" * 40)
+    except AbiDecodeError as exc:
+        assert "transfer" in str(exc)
+    else:
+        raise AssertionError("short calldata must raise AbiDecodeError")
