@@ -54,12 +54,20 @@ class OutboxLoop:
         async with self.pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(_CLAIM, self.batch)
             for row in rows:
-                channel = self.channels.get(row["channel"])
-                result = (await channel.send(row["payload"], row["idempotency_key"])
-                          if channel else SendResult(False, f"channel {row['channel']!r} "
-                                                            "is not configured"))
-                await self._record(conn, row, result)
+                await self._record(conn, row, await self._attempt(row))
         return len(rows)
+
+    async def _attempt(self, row: asyncpg.Record) -> SendResult:
+        """One send; a channel that raises is a counted failure (retried, then dead-lettered)
+        rather than an exception that rolls back the batch and stops the daemon."""
+        channel = self.channels.get(row["channel"])
+        if channel is None:
+            return SendResult(False, f"channel {row['channel']!r} is not configured")
+        try:
+            return await channel.send(row["payload"], row["idempotency_key"])
+        except Exception as exc:  # any channel bug must not stop delivery
+            log.exception("alert.channel_error", alert=row["alert_id"], channel=row["channel"])
+            return SendResult(False, f"channel error: {exc!r}"[:300])
 
     async def _record(self, conn: Connection, row: asyncpg.Record,
                       result: SendResult) -> None:
