@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 ENV_PREFIX = "HAFENIQ_"
-SECRET_KEYS = ("slack_webhook_url", "webhook_url", "webhook_secret", "pseudonym_key")
+SECRET_KEYS = ("slack_webhook_url", "webhook_url", "webhook_secret", "pseudonym_key",
+               "signing_secret")
 
 
 class _Section(BaseModel):
@@ -76,6 +77,7 @@ class ApiSettings(_Section):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     require_signature: bool = False
     signature_tolerance_s: int = Field(default=300, ge=1)
+    signing_secret: SecretStr | None = None
 
 
 class AlertSettings(_Section):
@@ -105,6 +107,17 @@ class PrivacySettings(_Section):
     pseudonym_key: SecretStr | None = None
 
 
+class WithdrawalSettings(_Section):
+    """The withdrawal risk engine: baseline window, platform layer, action thresholds."""
+
+    baseline_days: int = Field(default=90, ge=7, le=730)
+    platform_window_s: int = Field(default=600, ge=30)
+    elevated_min_accounts: int = Field(default=2, ge=2)
+    convergence_min_accounts: int = Field(default=2, ge=2)
+    hold_at: int = Field(default=400, ge=1, le=1000)
+    block_at: int = Field(default=700, ge=1, le=1000)
+
+
 class Settings(BaseSettings):
     """Everything the daemon needs, validated once at start-up."""
 
@@ -119,6 +132,7 @@ class Settings(BaseSettings):
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     detect: DetectSettings = Field(default_factory=DetectSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    withdrawals: WithdrawalSettings = Field(default_factory=WithdrawalSettings)
     watch: list[WatchSettings] = Field(default_factory=list)
     policy: dict[str, Any] = Field(default_factory=dict)
 

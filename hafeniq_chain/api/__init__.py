@@ -1,0 +1,1 @@
+"""The REST API: off-chain event ingest, synchronous withdrawal scoring, read endpoints."""

@@ -1,0 +1,45 @@
+"""The FastAPI app factory: one function, extra routers plug in from other packages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import asyncpg
+from fastapi import APIRouter, FastAPI
+
+from hafeniq_chain.api import routes_events, routes_read, routes_withdrawals
+from hafeniq_chain.api.body_limit import BodySizeLimit
+from hafeniq_chain.api.errors import install_error_handlers
+from hafeniq_chain.api.pseudonym import Pseudonymiser
+from hafeniq_chain.api.state import ApiState
+from hafeniq_chain.config import Settings
+from hafeniq_chain.offchain.engine import WithdrawalRiskEngine
+
+CORE_ROUTERS = (routes_events.router, routes_withdrawals.router, routes_read.router)
+
+
+def create_app(pool: asyncpg.Pool, settings: Settings,
+               extra_routers: Sequence[APIRouter] = ()) -> FastAPI:
+    """Build the API on an open pool; ``extra_routers`` (e.g. alert feedback) are included.
+
+    Extra routers reach the pool and settings through ``request.app.state.hafeniq`` and
+    can protect themselves with ``hafeniq_chain.api.auth.require_scope``.
+    """
+    app = FastAPI(title="hafeniq-chain", version="0.1.0",
+                  description="Off-chain ingest, withdrawal risk scoring, alerts.")
+    app.state.hafeniq = ApiState(
+        pool=pool, settings=settings,
+        pseudonymiser=Pseudonymiser.from_settings(settings.privacy),
+        engine=WithdrawalRiskEngine(pool, settings.withdrawals, settings.chain.chain_id))
+    install_error_handlers(app)
+    for router in (*CORE_ROUTERS, *extra_routers):
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        """Liveness: the database answers."""
+        await pool.fetchval("SELECT 1")
+        return {"status": "ok"}
+
+    app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)
+    return app

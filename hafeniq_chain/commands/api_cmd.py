@@ -1,0 +1,60 @@
+"""``hafeniq-chain serve`` and ``hafeniq-chain apikey create``: thin shells over api/."""
+
+from __future__ import annotations
+
+import typer
+
+from hafeniq_chain.api.app import create_app
+from hafeniq_chain.api.keys import ALL_SCOPES, create_api_key
+from hafeniq_chain.api.server import parse_listen, serve_app
+from hafeniq_chain.commands.common import console, run_async, settings_from
+from hafeniq_chain.store.database import open_database
+
+apikey_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+
+
+def serve_command(
+    ctx: typer.Context,
+    listen: str | None = typer.Option(None, "--listen", help="HOST:PORT (default from config)."),
+) -> None:
+    """Run the REST API alone (no node needed)."""
+    settings = settings_from(ctx, **{"api.listen": listen})
+    try:
+        parse_listen(settings.api.listen)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+
+    async def _run() -> None:
+        async with open_database(settings.store) as pool:
+            await serve_app(create_app(pool, settings), settings.api.listen)
+
+    run_async(_run())
+
+
+def apikey_create_command(
+    ctx: typer.Context,
+    tenant: str = typer.Option(..., "--tenant", help="Tenant the key belongs to."),
+    scope: list[str] = typer.Option(
+        [], "--scope", help=f"Repeatable; one of {', '.join(ALL_SCOPES)} or *; default all."),
+) -> None:
+    """Create an API key and print it once (only its hash is stored)."""
+    settings = settings_from(ctx)
+
+    async def _run() -> str:
+        async with open_database(settings.store) as pool:
+            return await create_api_key(pool, tenant, scope)
+
+    try:
+        key = run_async(_run())
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    console.print("[green]key created[/green]; it is shown once, store it now:")
+    print(key)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve_command)
+    apikey_app.command("create")(apikey_create_command)
+    app.add_typer(apikey_app, name="apikey")

@@ -1,0 +1,91 @@
+"""Platform layer: activity across all accounts of a tenant against its own baseline.
+
+NORMAL -> ELEVATED when several accounts withdraw at once, mostly to new addresses,
+far above the platform's usual rate; -> CRITICAL when destinations converge.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import asyncpg
+
+from hafeniq_chain.config import WithdrawalSettings
+from hafeniq_chain.offchain.convergence import Convergence, accounts_to_freeze, find_convergences
+from hafeniq_chain.offchain.history import (
+    PastWithdrawal,
+    destination_seen_before,
+    platform_baseline_counts,
+    platform_window,
+)
+from hafeniq_chain.offchain.types import PlatformState, ScoredWithdrawal
+
+_BASELINE_TTL_S = 300.0
+
+
+@dataclass(frozen=True)
+class PlatformView:
+    """What the platform layer saw when scoring one request."""
+
+    state: PlatformState
+    concurrent_accounts: int
+    concurrent_baseline: float
+    new_addr_rate: float
+    new_addr_baseline: float
+    convergences: list[Convergence]
+    freeze_accounts: list[str]
+    window: list[PastWithdrawal] = field(repr=False)
+
+    @property
+    def concurrency_delta(self) -> float:
+        """Relative change of concurrent accounts vs the expected number in a window."""
+        return (self.concurrent_accounts - self.concurrent_baseline) / max(
+            self.concurrent_baseline, 0.01)
+
+
+class PlatformLayer:
+    """Computes the platform view; caches the slow baseline per tenant and day."""
+
+    def __init__(self, settings: WithdrawalSettings) -> None:
+        self.settings = settings
+        self._baselines: dict[tuple[str, int], tuple[float, float, float]] = {}
+
+    async def _baseline(self, conn: asyncpg.Connection, req: ScoredWithdrawal
+                        ) -> tuple[float, float]:
+        """(expected accounts per window, platform new-address rate)."""
+        day = int(req.occurred_at.timestamp() // 86400)
+        cached = self._baselines.get((req.tenant, day))
+        if cached and time.monotonic() - cached[2] < _BASELINE_TTL_S:
+            return cached[0], cached[1]
+        end = req.occurred_at - timedelta(seconds=self.settings.platform_window_s)
+        total, new, days = await platform_baseline_counts(
+            conn, req.tenant, end - timedelta(days=self.settings.baseline_days), end)
+        windows_per_day = 86400 / self.settings.platform_window_s
+        expected = total / days / windows_per_day if days else 0.0
+        rate = new / total if total else 0.0
+        if len(self._baselines) > 10_000:
+            self._baselines.clear()
+        self._baselines[(req.tenant, day)] = (expected, rate, time.monotonic())
+        return expected, rate
+
+    async def view(self, conn: asyncpg.Connection, req: ScoredWithdrawal) -> PlatformView:
+        """The platform view including ``req`` (already stored in this transaction)."""
+        s = self.settings
+        start = req.occurred_at - timedelta(seconds=s.platform_window_s)
+        window = await platform_window(conn, req.tenant, start, req.occurred_at)
+        expected, base_rate = await self._baseline(conn, req)
+        accounts = {w.account_id for w in window}
+        new_rate = sum(w.new_destination for w in window) / len(window) if window else 0.0
+        fresh = {d for d in {w.destination for w in window}
+                 if not await destination_seen_before(conn, req.tenant, d, start)}
+        convergences = find_convergences(window, fresh, s.convergence_min_accounts)
+        state = PlatformState.NORMAL
+        if (len(accounts) >= s.elevated_min_accounts and len(accounts) >= 4 * max(expected, 0.1)
+                and new_rate >= max(0.5, 3 * base_rate)):
+            state = PlatformState.ELEVATED
+        if convergences:
+            state = PlatformState.CRITICAL
+        return PlatformView(state, len(accounts), expected, new_rate, base_rate, convergences,
+                            accounts_to_freeze(window, convergences), window)
