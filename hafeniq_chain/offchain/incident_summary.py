@@ -52,7 +52,7 @@ async def summarise_incident(conn: asyncpg.Connection, incident_id: int, tenant:
     rows = await conn.fetch(
         "SELECT action, details FROM decisions WHERE tenant = $1"
         " AND details->>'account_id' = ANY($2::text[])"
-        " AND created_at >= $3 - interval '1 hour' ORDER BY id", tenant, frozen,
+        " AND created_at >= $3::timestamptz - interval '1 hour' ORDER BY id", tenant, frozen,
         incident["opened_at"])
     rows = [r for r in rows if r["details"]["destination"] in set(incident["entities"])]
     blocked = [r for r in rows if r["action"] == "BLOCKED"]
