@@ -33,34 +33,55 @@ async def account_history(conn: asyncpg.Connection, tenant: str, account_id: str
 
 
 _WINDOW = """
-SELECT e.account_id, e.payload->>'destination' AS dst, e.payload->>'amount' AS amount,
-       e.occurred_at,
-       NOT EXISTS (SELECT 1 FROM offchain_events p
-                   WHERE p.tenant = e.tenant AND p.kind = 'withdrawal_request'
-                     AND p.payload->>'destination' = e.payload->>'destination'
-                     AND p.account_id = e.account_id AND p.occurred_at < e.occurred_at) AS new
-FROM offchain_events e
-WHERE e.tenant = $1 AND e.kind = 'withdrawal_request' AND e.occurred_at > $2
-  AND e.occurred_at <= $3
-ORDER BY e.occurred_at
+WITH w AS (
+    SELECT e.account_id, e.payload->>'destination' AS dst, e.occurred_at,
+           CASE WHEN e.payload ? 'new_destination'
+                THEN (e.payload->>'new_destination')::boolean
+                ELSE NOT EXISTS (
+                    SELECT 1 FROM offchain_events p
+                    WHERE p.tenant = e.tenant AND p.kind = 'withdrawal_request'
+                      AND p.payload->>'destination' = e.payload->>'destination'
+                      AND p.account_id = e.account_id AND p.occurred_at < e.occurred_at)
+           END AS new
+    FROM offchain_events e
+    WHERE e.tenant = $1 AND e.kind = 'withdrawal_request' AND e.occurred_at > $2
+      AND e.occurred_at <= $3)
+SELECT account_id, dst, min(occurred_at) AS first_at, count(*) AS n,
+       count(*) FILTER (WHERE new) AS new_n
+FROM w GROUP BY account_id, dst ORDER BY first_at
 """
 
 
+@dataclass(frozen=True)
+class WindowSummary:
+    """A platform window compacted to first sends per (account, destination) plus counts.
+
+    Compact on purpose: at hundreds of requests per second a 10-minute window holds
+    thousands of rows, and only these figures are needed.
+    """
+
+    first_sends: list[PastWithdrawal]
+    total: int
+    new: int
+
+
 async def platform_window(conn: asyncpg.Connection, tenant: str, start: datetime,
-                          end: datetime) -> list[PastWithdrawal]:
-    """Every withdrawal in (start, end], flagged when new for its account."""
+                          end: datetime) -> WindowSummary:
+    """The withdrawals in (start, end], summarised (new = first use by that account)."""
     rows = await conn.fetch(_WINDOW, tenant, start, end)
-    return [PastWithdrawal(r["account_id"] or "", r["dst"] or "", Decimal(r["amount"] or 0),
-                           r["occurred_at"], bool(r["new"])) for r in rows]
+    sends = [PastWithdrawal(r["account_id"] or "", r["dst"] or "", Decimal(0), r["first_at"],
+                            r["new_n"] > 0) for r in rows]
+    return WindowSummary(sends, sum(r["n"] for r in rows), sum(r["new_n"] for r in rows))
 
 
-async def destination_seen_before(conn: asyncpg.Connection, tenant: str, destination: str,
-                                  before: datetime) -> bool:
-    """Whether anyone on the platform sent to ``destination`` before ``before``."""
-    return bool(await conn.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM offchain_events WHERE tenant = $1"
-        " AND kind = 'withdrawal_request' AND payload->>'destination' = $2"
-        " AND occurred_at < $3)", tenant, destination, before))
+async def destinations_seen_before(conn: asyncpg.Connection, tenant: str,
+                                   destinations: list[str], before: datetime) -> set[str]:
+    """Which of ``destinations`` anyone on the platform sent to before ``before``."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT payload->>'destination' AS dst FROM offchain_events WHERE tenant = $1"
+        " AND kind = 'withdrawal_request' AND payload->>'destination' = ANY($2::text[])"
+        " AND occurred_at < $3", tenant, destinations, before)
+    return {r["dst"] for r in rows}
 
 
 _BASELINE = """

@@ -15,8 +15,8 @@ import asyncpg
 from hafeniq_chain.config import WithdrawalSettings
 from hafeniq_chain.offchain.convergence import Convergence, accounts_to_freeze, find_convergences
 from hafeniq_chain.offchain.history import (
-    PastWithdrawal,
-    destination_seen_before,
+    WindowSummary,
+    destinations_seen_before,
     platform_baseline_counts,
     platform_window,
 )
@@ -36,7 +36,7 @@ class PlatformView:
     new_addr_baseline: float
     convergences: list[Convergence]
     freeze_accounts: list[str]
-    window: list[PastWithdrawal] = field(repr=False)
+    window: WindowSummary = field(repr=False)
 
     @property
     def concurrency_delta(self) -> float:
@@ -76,11 +76,12 @@ class PlatformLayer:
         start = req.occurred_at - timedelta(seconds=s.platform_window_s)
         window = await platform_window(conn, req.tenant, start, req.occurred_at)
         expected, base_rate = await self._baseline(conn, req)
-        accounts = {w.account_id for w in window}
-        new_rate = sum(w.new_destination for w in window) / len(window) if window else 0.0
-        fresh = {d for d in {w.destination for w in window}
-                 if not await destination_seen_before(conn, req.tenant, d, start)}
-        convergences = find_convergences(window, fresh, s.convergence_min_accounts)
+        accounts = {w.account_id for w in window.first_sends}
+        new_rate = window.new / window.total if window.total else 0.0
+        destinations = sorted({w.destination for w in window.first_sends})
+        fresh = set(destinations) - await destinations_seen_before(
+            conn, req.tenant, destinations, start)
+        convergences = find_convergences(window.first_sends, fresh, s.convergence_min_accounts)
         state = PlatformState.NORMAL
         if (len(accounts) >= s.elevated_min_accounts and len(accounts) >= 4 * max(expected, 0.1)
                 and new_rate >= max(0.5, 3 * base_rate)):
@@ -88,4 +89,4 @@ class PlatformLayer:
         if convergences:
             state = PlatformState.CRITICAL
         return PlatformView(state, len(accounts), expected, new_rate, base_rate, convergences,
-                            accounts_to_freeze(window, convergences), window)
+                            accounts_to_freeze(window.first_sends, convergences), window)

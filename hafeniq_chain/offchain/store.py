@@ -23,9 +23,12 @@ async def store_request(conn: asyncpg.Connection, req: ScoredWithdrawal) -> bool
                "amount": str(req.amount), "account_id": req.account_id}
     inserted = await conn.fetchval(
         "INSERT INTO offchain_events (tenant, event_id, kind, account_id, occurred_at, payload)"
-        " VALUES ($1, $2, 'withdrawal_request', $3, $4, $5)"
+        " VALUES ($1, $2, 'withdrawal_request', $3, $4, $5::jsonb || jsonb_build_object("
+        "  'new_destination', NOT EXISTS (SELECT 1 FROM offchain_events p WHERE p.tenant = $1"
+        "  AND p.kind = 'withdrawal_request' AND p.account_id = $3"
+        "  AND p.payload->>'destination' = $6 AND p.occurred_at < $4)))"
         " ON CONFLICT (tenant, event_id) DO NOTHING RETURNING 1",
-        req.tenant, req.request_id, req.account_id, req.occurred_at, payload)
+        req.tenant, req.request_id, req.account_id, req.occurred_at, payload, req.destination)
     return inserted is not None
 
 
