@@ -118,6 +118,17 @@ class WithdrawalSettings(_Section):
     block_at: int = Field(default=700, ge=1, le=1000)
 
 
+class ForecastSettings(_Section):
+    """Amount-forecast policy: per wallet/account limits retrained on a schedule."""
+
+    history_days: int = Field(default=90, ge=7, le=730)
+    min_samples: int = Field(default=30, ge=5)
+    retrain_day_of_week: str = Field(default="mon", pattern=r"^(mon|tue|wed|thu|fri|sat|sun)$")
+    retrain_hour: int = Field(default=3, ge=0, le=23)
+    default_mode: Literal["log_only", "reject"] = "log_only"
+    modes: dict[str, Literal["log_only", "reject"]] = Field(default_factory=dict)
+
+
 class Settings(BaseSettings):
     """Everything the daemon needs, validated once at start-up."""
 
@@ -133,6 +144,7 @@ class Settings(BaseSettings):
     detect: DetectSettings = Field(default_factory=DetectSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     withdrawals: WithdrawalSettings = Field(default_factory=WithdrawalSettings)
+    forecast: ForecastSettings = Field(default_factory=ForecastSettings)
     watch: list[WatchSettings] = Field(default_factory=list)
     policy: dict[str, Any] = Field(default_factory=dict)
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import asyncpg
 from fastapi import APIRouter, FastAPI
 
-from hafeniq_chain.api import routes_events, routes_read, routes_withdrawals
+from hafeniq_chain.api import routes_events, routes_forecast, routes_read, routes_withdrawals
 from hafeniq_chain.api.body_limit import BodySizeLimit
 from hafeniq_chain.api.errors import install_error_handlers
 from hafeniq_chain.api.pseudonym import Pseudonymiser
@@ -15,7 +15,8 @@ from hafeniq_chain.api.state import ApiState
 from hafeniq_chain.config import Settings
 from hafeniq_chain.offchain.engine import WithdrawalRiskEngine
 
-CORE_ROUTERS = (routes_events.router, routes_withdrawals.router, routes_read.router)
+CORE_ROUTERS = (routes_events.router, routes_withdrawals.router, routes_read.router,
+                routes_forecast.router)
 
 
 def create_app(pool: asyncpg.Pool, settings: Settings,
@@ -27,10 +28,15 @@ def create_app(pool: asyncpg.Pool, settings: Settings,
     """
     app = FastAPI(title="hafeniq-chain", version="0.1.0",
                   description="Off-chain ingest, withdrawal risk scoring, alerts.")
+    pseudonymiser = Pseudonymiser.from_settings(settings.privacy)
+    # NOTE: forecast modes are configured by raw account id; the engine sees pseudonyms.
+    modes: dict[str, str] = {
+        key.lower() if key.startswith("0x") else (pseudonymiser.apply(key) or key): mode
+        for key, mode in settings.forecast.modes.items()}
     app.state.hafeniq = ApiState(
-        pool=pool, settings=settings,
-        pseudonymiser=Pseudonymiser.from_settings(settings.privacy),
-        engine=WithdrawalRiskEngine(pool, settings.withdrawals, settings.chain.chain_id))
+        pool=pool, settings=settings, pseudonymiser=pseudonymiser,
+        engine=WithdrawalRiskEngine(pool, settings.withdrawals, settings.chain.chain_id,
+                                    settings.forecast, modes))
     install_error_handlers(app)
     for router in (*CORE_ROUTERS, *extra_routers):
         app.include_router(router)

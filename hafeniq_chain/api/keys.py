@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import asyncpg
 
 ALL_SCOPES = ("events:write", "withdrawals:score", "alerts:read", "entities:read",
-              "incidents:read")
+              "incidents:read", "forecast:admin")
 WILDCARD = "*"
 
 

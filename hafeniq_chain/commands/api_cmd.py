@@ -8,6 +8,7 @@ from hafeniq_chain.api.app import create_app
 from hafeniq_chain.api.keys import ALL_SCOPES, create_api_key
 from hafeniq_chain.api.server import parse_listen, serve_app
 from hafeniq_chain.commands.common import console, run_async, settings_from
+from hafeniq_chain.offchain.forecast_schedule import build_forecast_scheduler
 from hafeniq_chain.store.database import open_database
 
 apikey_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
@@ -27,7 +28,12 @@ def serve_command(
 
     async def _run() -> None:
         async with open_database(settings.store) as pool:
-            await serve_app(create_app(pool, settings), settings.api.listen)
+            scheduler = build_forecast_scheduler(pool, settings.forecast)
+            scheduler.start()
+            try:
+                await serve_app(create_app(pool, settings), settings.api.listen)
+            finally:
+                scheduler.shutdown(wait=False)
 
     run_async(_run())
 

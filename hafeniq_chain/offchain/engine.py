@@ -12,13 +12,15 @@ from typing import cast
 import asyncpg
 
 from hafeniq_chain.audit import append_audit
-from hafeniq_chain.config import WithdrawalSettings
+from hafeniq_chain.config import ForecastSettings, WithdrawalSettings
 from hafeniq_chain.detect.finding import FeatureDelta
 from hafeniq_chain.detect.reasons import ReasonCode
 from hafeniq_chain.log import get_logger
 from hafeniq_chain.offchain.account_score import account_contributions
 from hafeniq_chain.offchain.baseline import build_baseline
 from hafeniq_chain.offchain.enrichment import flagged_links
+from hafeniq_chain.offchain.forecast import ForecastVerdict, check_amount
+from hafeniq_chain.offchain.forecast_store import account_scope, hour_total, load_forecast
 from hafeniq_chain.offchain.history import account_history
 from hafeniq_chain.offchain.incident import record_incident
 from hafeniq_chain.offchain.platform import PlatformLayer, PlatformView
@@ -38,10 +40,14 @@ log = get_logger(__name__)
 class WithdrawalRiskEngine:
     """Scores withdrawal requests; remembers each tenant's last platform state."""
 
-    def __init__(self, pool: asyncpg.Pool, settings: WithdrawalSettings, chain_id: int) -> None:
+    def __init__(self, pool: asyncpg.Pool, settings: WithdrawalSettings, chain_id: int,
+                 forecast: ForecastSettings | None = None,
+                 forecast_modes: dict[str, str] | None = None) -> None:
         self.pool = pool
         self.settings = settings
         self.chain_id = chain_id
+        self.forecast_settings = forecast or ForecastSettings()
+        self.forecast_modes = forecast_modes or {}
         self.platform = PlatformLayer(settings)
         self._last_state: dict[str, PlatformState] = {}
 
@@ -65,8 +71,12 @@ class WithdrawalRiskEngine:
             view = await self.platform.view(conn, req)
             parts += self._platform_contributions(req, view, is_new=req.destination
                                                   not in base.known_destinations)
+            verdict = await self._forecast(conn, req)
             score = min(1000, sum(c.points for c in parts))
             action = self.action_for(score)
+            if verdict.rejects:
+                action = Action.BLOCKED
+                parts.append(self._forecast_contribution(verdict))
             transition = self._transition(req.tenant, view.state)
             half = round(40 + 400 / math.sqrt(base.samples + 1))
             incident_id = (await record_incident(conn, req.tenant, view, score)
@@ -74,7 +84,11 @@ class WithdrawalRiskEngine:
             result = ScoreResult(
                 req.request_id, score, action, max(0, score - half), min(1000, score + half),
                 parts, view.state, transition, view.freeze_accounts, incident_id,
-                screening_lines(req, base, view, transition, score, action))
+                screening_lines(req, base, view, transition, score, action),
+                forecast=verdict.as_dict())
+            if verdict.anomalous and not verdict.rejects:
+                log.warning("forecast.anomaly_logged", tenant=req.tenant,
+                            request_id=req.request_id, **verdict.as_dict())
             result.decision_id = await store_decision(conn, req, result)
             await append_audit(conn, "withdrawal_decision", f"withdrawal:{req.request_id}",
                                {"decision_id": result.decision_id, "score": score,
@@ -82,6 +96,27 @@ class WithdrawalRiskEngine:
         log.info("offchain.withdrawal_scored", tenant=req.tenant, request_id=req.request_id,
                  score=score, action=action.value, platform=view.state.value)
         return result
+
+    async def _forecast(self, conn: asyncpg.Connection, req: ScoredWithdrawal
+                        ) -> ForecastVerdict:
+        """The amount-forecast policy verdict (seed 002) for this request."""
+        forecast = await load_forecast(conn, account_scope(req.tenant, req.account_id))
+        mode = self.forecast_modes.get(req.account_id, self.forecast_settings.default_mode)
+        before = await hour_total(conn, req.tenant, req.account_id, req.occurred_at,
+                                  req.request_id)
+        return check_amount(forecast, mode, req.amount, before)
+
+    @staticmethod
+    def _forecast_contribution(verdict: ForecastVerdict) -> Contribution:
+        limit = verdict.forecast.tx_limit if verdict.forecast else 0.0
+        if verdict.over_tx:
+            return Contribution(ReasonCode.AMOUNT_ABOVE_FORECAST, 0, FeatureDelta(
+                "forecast_tx_limit", limit, verdict.amount,
+                f"amount above the forecast limit {limit:,.2f} (reject mode)"))
+        hourly = verdict.forecast.hourly_limit if verdict.forecast else 0.0
+        return Contribution(ReasonCode.VELOCITY_EXCEEDED, 0, FeatureDelta(
+            "forecast_hourly_limit", hourly, verdict.hour_total,
+            f"1-hour total above the forecast limit {hourly:,.2f} (reject mode)"))
 
     def _transition(self, tenant: str, state: PlatformState) -> str | None:
         previous = self._last_state.get(tenant, PlatformState.NORMAL)

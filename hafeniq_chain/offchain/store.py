@@ -66,4 +66,4 @@ async def load_decision(conn: asyncpg.Connection, tenant: str, request_id: str
         request_id, row["risk_score"], Action(row["action"]), d["confidence"]["low"],
         d["confidence"]["high"], parts, PlatformState(d["platform_state"]),
         d["platform_transition"], d["freeze_accounts"], d.get("incident_id"),
-        d["screening_log"], row["id"], duplicate=True)
+        d["screening_log"], row["id"], duplicate=True, forecast=d.get("forecast"))

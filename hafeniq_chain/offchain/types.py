@@ -67,6 +67,7 @@ class ScoreResult:
     screening_log: list[str]
     decision_id: int | None = None
     duplicate: bool = False
+    forecast: dict[str, Any] | None = None
 
     def as_response(self) -> dict[str, Any]:
         return {
@@ -78,5 +79,5 @@ class ScoreResult:
             "platform_transition": self.platform_transition,
             "freeze_accounts": self.freeze_accounts, "incident_id": self.incident_id,
             "screening_log": self.screening_log, "decision_id": self.decision_id,
-            "duplicate": self.duplicate,
+            "duplicate": self.duplicate, "forecast": self.forecast,
         }
