@@ -25,6 +25,7 @@ from hafeniq_chain.offchain.history import account_history
 from hafeniq_chain.offchain.incident import record_incident
 from hafeniq_chain.offchain.platform import PlatformLayer, PlatformView
 from hafeniq_chain.offchain.screening_log import screening_lines
+from hafeniq_chain.offchain.session import SessionAnalyser
 from hafeniq_chain.offchain.store import load_decision, store_decision, store_request
 from hafeniq_chain.offchain.types import (
     Action,
@@ -49,6 +50,7 @@ class WithdrawalRiskEngine:
         self.forecast_settings = forecast or ForecastSettings()
         self.forecast_modes = forecast_modes or {}
         self.platform = PlatformLayer(settings)
+        self.sessions = SessionAnalyser()
         self._last_state: dict[str, PlatformState] = {}
 
     def action_for(self, score: int) -> Action:
@@ -68,6 +70,7 @@ class WithdrawalRiskEngine:
             base = build_baseline(history, req.occurred_at, self.settings.baseline_days)
             parts = account_contributions(req, base, history)
             parts += await self._enrichment(conn, req)
+            parts += await self.sessions.contributions(conn, req)
             view = await self.platform.view(conn, req)
             parts += self._platform_contributions(req, view, is_new=req.destination
                                                   not in base.known_destinations)
