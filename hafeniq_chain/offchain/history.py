@@ -77,10 +77,12 @@ async def platform_window(conn: asyncpg.Connection, tenant: str, start: datetime
 async def destinations_seen_before(conn: asyncpg.Connection, tenant: str,
                                    destinations: list[str], before: datetime) -> set[str]:
     """Which of ``destinations`` anyone on the platform sent to before ``before``."""
+    if not destinations:
+        return set()
     rows = await conn.fetch(
-        "SELECT DISTINCT payload->>'destination' AS dst FROM offchain_events WHERE tenant = $1"
-        " AND kind = 'withdrawal_request' AND payload->>'destination' = ANY($2::text[])"
-        " AND occurred_at < $3", tenant, destinations, before)
+        "SELECT d AS dst FROM unnest($2::text[]) AS d WHERE EXISTS (SELECT 1 FROM"
+        " offchain_events WHERE tenant = $1 AND kind = 'withdrawal_request'"
+        " AND payload->>'destination' = d AND occurred_at < $3)", tenant, destinations, before)
     return {r["dst"] for r in rows}
 
 

@@ -51,6 +51,9 @@ class PlatformLayer:
     def __init__(self, settings: WithdrawalSettings) -> None:
         self.settings = settings
         self._baselines: dict[tuple[str, int], tuple[float, float, float]] = {}
+        # NOTE: once used before some window, an address stays "not fresh" for any later
+        # window, so the answer is cached (bounded) instead of asked again per request.
+        self._not_fresh: dict[str, set[str]] = {}
 
     async def _baseline(self, conn: asyncpg.Connection, req: ScoredWithdrawal
                         ) -> tuple[float, float]:
@@ -78,9 +81,19 @@ class PlatformLayer:
         expected, base_rate = await self._baseline(conn, req)
         accounts = {w.account_id for w in window.first_sends}
         new_rate = window.new / window.total if window.total else 0.0
-        destinations = sorted({w.destination for w in window.first_sends})
-        fresh = set(destinations) - await destinations_seen_before(
-            conn, req.tenant, destinations, start)
+        senders: dict[str, set[str]] = {}
+        for w in window.first_sends:
+            senders.setdefault(w.destination, set()).add(w.account_id)
+        # NOTE: only destinations reached by enough accounts can converge; check just those.
+        destinations = sorted(d for d, a in senders.items()
+                              if len(a) >= s.convergence_min_accounts)
+        known = self._not_fresh.setdefault(req.tenant, set())
+        unknown = [d for d in destinations if d not in known]
+        seen = await destinations_seen_before(conn, req.tenant, unknown, start)
+        if len(known) > 1_000_000:
+            known.clear()
+        known |= seen
+        fresh = set(unknown) - seen
         convergences = find_convergences(window.first_sends, fresh, s.convergence_min_accounts)
         state = PlatformState.NORMAL
         if (len(accounts) >= s.elevated_min_accounts and len(accounts) >= 4 * max(expected, 0.1)
