@@ -28,7 +28,8 @@ def serve_command(
 
     async def _run() -> None:
         async with open_database(settings.store) as pool:
-            scheduler = build_forecast_scheduler(pool, settings.forecast)
+            scheduler = build_forecast_scheduler(
+                pool, settings.forecast, settings.store.raw_event_retention_days)
             scheduler.start()
             try:
                 await serve_app(create_app(pool, settings), settings.api.listen)

@@ -9,11 +9,17 @@ from decimal import Decimal
 
 import asyncpg
 import httpx
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 
 from hafeniq_chain.api.app import create_app
 from hafeniq_chain.config import ForecastSettings
 from hafeniq_chain.offchain.forecast import DETECTOR, check_amount, train_forecast
-from hafeniq_chain.offchain.forecast_schedule import JOB_ID, build_forecast_scheduler
+from hafeniq_chain.offchain.forecast_schedule import (
+    JOB_ID,
+    PURGE_JOB_ID,
+    build_forecast_scheduler,
+)
+from hafeniq_chain.offchain.retention import purge_raw_events
 from tests.integration.api.conftest import make_settings
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -85,15 +91,25 @@ async def test_scheduler_runs_the_weekly_retrain(pool: asyncpg.Pool) -> None:
     scheduler = build_forecast_scheduler(pool, settings)
     job = scheduler.get_job(JOB_ID)
     assert "day_of_week='mon'" in str(job.trigger) and "hour='3'" in str(job.trigger)
+    finished = asyncio.Event()
+    scheduler.add_listener(lambda _: finished.set(), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
     scheduler.start()
     try:
         scheduler.modify_job(JOB_ID, next_run_time=datetime.now(UTC))
-        for _ in range(100):
-            if await pool.fetchval("SELECT count(*) FROM baselines WHERE detector = $1",
-                                   DETECTOR):
-                break
-            await asyncio.sleep(0.05)
+        await asyncio.wait_for(finished.wait(), 30)
     finally:
         scheduler.shutdown(wait=False)
+    assert await pool.fetchval("SELECT count(*) FROM baselines WHERE detector = $1", DETECTOR)
     state = await pool.fetchval("SELECT state FROM baselines WHERE scope = 'acme:a1'")
     assert state["samples"] == 35 and state["tx_limit"] > 100
+
+
+async def test_retention_purges_only_old_raw_events(pool: asyncpg.Pool) -> None:
+    await pool.executemany(
+        "INSERT INTO offchain_events (tenant, event_id, kind, occurred_at, payload)"
+        " VALUES ('acme', $1, 'login', $2, '{}')",
+        [("old", NOW - timedelta(days=100)), ("new", NOW - timedelta(days=10))])
+    assert await purge_raw_events(pool, 90, NOW) == 1
+    assert await pool.fetchval("SELECT array_agg(event_id) FROM offchain_events") == ["new"]
+    scheduler = build_forecast_scheduler(pool, ForecastSettings(), retention_days=90)
+    assert scheduler.get_job(PURGE_JOB_ID) is not None
