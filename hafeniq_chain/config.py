@@ -20,7 +20,8 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from hafeniq_chain.fuse.policy import Policy
 
 ENV_PREFIX = "HAFENIQ_"
-SECRET_KEYS = ("slack_webhook_url", "webhook_url", "webhook_secret", "pseudonym_key")
+SECRET_KEYS = ("slack_webhook_url", "webhook_url", "webhook_secret", "pseudonym_key",
+               "signing_secret")
 
 
 class _Section(BaseModel):
@@ -79,6 +80,7 @@ class ApiSettings(_Section):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     require_signature: bool = False
     signature_tolerance_s: int = Field(default=300, ge=1)
+    signing_secret: SecretStr | None = None
 
 
 class AlertSettings(_Section):
@@ -108,6 +110,28 @@ class PrivacySettings(_Section):
     pseudonym_key: SecretStr | None = None
 
 
+class WithdrawalSettings(_Section):
+    """The withdrawal risk engine: baseline window, platform layer, action thresholds."""
+
+    baseline_days: int = Field(default=90, ge=7, le=730)
+    platform_window_s: int = Field(default=600, ge=30)
+    elevated_min_accounts: int = Field(default=2, ge=2)
+    convergence_min_accounts: int = Field(default=2, ge=2)
+    hold_at: int = Field(default=400, ge=1, le=1000)
+    block_at: int = Field(default=700, ge=1, le=1000)
+
+
+class ForecastSettings(_Section):
+    """Amount-forecast policy: per wallet/account limits retrained on a schedule."""
+
+    history_days: int = Field(default=90, ge=7, le=730)
+    min_samples: int = Field(default=30, ge=5)
+    retrain_day_of_week: str = Field(default="mon", pattern=r"^(mon|tue|wed|thu|fri|sat|sun)$")
+    retrain_hour: int = Field(default=3, ge=0, le=23)
+    default_mode: Literal["log_only", "reject"] = "log_only"
+    modes: dict[str, Literal["log_only", "reject"]] = Field(default_factory=dict)
+
+
 class Settings(BaseSettings):
     """Everything the daemon needs, validated once at start-up."""
 
@@ -122,6 +146,8 @@ class Settings(BaseSettings):
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     detect: DetectSettings = Field(default_factory=DetectSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    withdrawals: WithdrawalSettings = Field(default_factory=WithdrawalSettings)
+    forecast: ForecastSettings = Field(default_factory=ForecastSettings)
     watch: list[WatchSettings] = Field(default_factory=list)
     policy: Policy = Field(default_factory=Policy)
 

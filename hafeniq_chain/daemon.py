@@ -143,7 +143,8 @@ class Daemon:
                 if self.channels:
                     group.create_task(self._stage("outbox", lambda: self.outbox.run(self.stop)))
                 if self.settings.api.enabled:
-                    app = create_app(self.pool, readiness=Readiness(self.pool, self.rpc))
+                    app = create_app(self.pool, self.settings,
+                                     readiness=Readiness(self.pool, self.rpc))
                     group.create_task(serve_until(app, self.settings.api.listen, self.stop))
         except* BudgetExhausted as group:
             raise DaemonHalted(str(group.exceptions[0])) from None

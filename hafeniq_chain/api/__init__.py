@@ -1,1 +1,1 @@
-"""The REST API: ingest, scoring, alerts, feedback, health and metrics."""
+"""The REST API: off-chain event ingest, synchronous withdrawal scoring, read endpoints."""

@@ -10,6 +10,7 @@ import pytest
 
 from hafeniq_chain.api.app import create_app
 from hafeniq_chain.api.keys import create_api_key
+from hafeniq_chain.config import load_settings
 from hafeniq_chain.detect.finding import ConfidenceBand, Finding, Severity
 from hafeniq_chain.detect.reasons import ReasonCode
 from hafeniq_chain.fuse.calibration import detector_weights
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 async def client(pool: asyncpg.Pool) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(pool))
+    transport = httpx.ASGITransport(app=create_app(pool, load_settings(None)))
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
         yield c
 
@@ -40,18 +41,18 @@ async def test_auth_scopes_and_validation(pool: asyncpg.Pool, client: httpx.Asyn
     alert_id = await _alert(pool, "drift", 1)
     assert (await client.get("/v1/alerts")).status_code == 401
     bad = await client.get("/v1/alerts", headers={"X-API-Key": reader[:-2] + "xx"})
-    assert bad.status_code == 401 and "invalid" in bad.json()["detail"]
+    assert bad.status_code == 401 and "invalid" in bad.json()["message"]
     listed = await client.get("/v1/alerts", headers={"X-API-Key": reader})
-    assert listed.status_code == 200 and listed.json()[0]["id"] == alert_id
+    assert listed.status_code == 200 and listed.json()["alerts"][0]["id"] == alert_id
     url = f"/v1/alerts/{alert_id}/feedback"
     denied = await client.post(url, json={"verdict": "true_positive"},
                                headers={"X-API-Key": reader})
-    assert denied.status_code == 403 and "alerts:feedback" in denied.json()["detail"]
+    assert denied.status_code == 403 and "alerts:feedback" in denied.json()["message"]
     wrong = await client.post(url, json={"verdict": "maybe"}, headers={"X-API-Key": writer})
-    assert wrong.status_code == 422 and "verdict" in str(wrong.json()["detail"])
+    assert wrong.status_code == 422 and "verdict" in str(wrong.json())
     extra = await client.post(url, json={"verdict": "true_positive", "who": 1},
                               headers={"X-API-Key": writer})
-    assert extra.status_code == 422 and "who" in str(extra.json()["detail"])
+    assert extra.status_code == 422 and "who" in str(extra.json())
     missing = await client.post("/v1/alerts/999999/feedback", json={"verdict": "false_positive"},
                                 headers={"X-API-Key": writer})
     assert missing.status_code == 404

@@ -1,0 +1,123 @@
+"""``/v1/withdrawals/score`` latency at a sustained 500 requests/s on loopback.
+
+The API runs as ``hafeniq-chain serve`` (its own process) on an embedded PostgreSQL
+seeded with 60 days of ordinary history for 200 accounts; ``bench/score_load.py``
+generates the load from another process. Goal: p99 under 10 ms on 2 cores.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from hafeniq_chain.api.keys import create_api_key
+from hafeniq_chain.offchain.synthetic import benign_withdrawals, make_population
+from hafeniq_chain.store.database import create_pool
+from hafeniq_chain.store.embedded import EmbeddedPostgres
+from hafeniq_chain.store.migrator import migrate
+
+RATE = 500.0
+LIGHT_RATE = 20.0
+SECONDS = 6.0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _seed(dsn: str) -> tuple[str, list[str], list[str]]:
+    pool = await create_pool(dsn)
+    try:
+        await migrate(pool)
+        key = await create_api_key(pool, "bench", ["*"])
+        accounts = make_population(200, seed=3)
+        now = datetime.now(UTC)
+        events = benign_withdrawals(accounts, now - timedelta(days=60), 60, seed=4)
+        await pool.executemany(
+            "INSERT INTO offchain_events (tenant, event_id, kind, account_id, occurred_at,"
+            " payload) VALUES ('bench', $1, $2, $3, $4, $5)",
+            [(e["event_id"], e["kind"], e["account_id"],
+              datetime.fromisoformat(e["occurred_at"]),
+              {k: e[k] for k in ("destination", "asset", "amount")}) for e in events])
+        destinations = sorted({d for a in accounts for d in a.destinations})
+        return key, [a.account_id for a in accounts], destinations
+    finally:
+        await pool.close()
+
+
+def _wait_ready(url: str, proc: subprocess.Popen[bytes]) -> None:
+    for _ in range(300):
+        if proc.poll() is not None:
+            raise RuntimeError("server exited early")
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError("server did not become ready")
+
+
+def run() -> list[tuple[str, str]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        pg = EmbeddedPostgres(Path(tmp) / "pg")
+        dsn = pg.start()
+        try:
+            key, accounts, destinations = asyncio.run(_seed(dsn))
+            port = _free_port()
+            cli = Path(sys.executable).parent / "hafeniq-chain"
+            env = {**os.environ, "HAFENIQ_DSN": dsn, "HAFENIQ_LOG_LEVEL": "warning",
+                   "HAFENIQ_PRIVACY__PSEUDONYMISE": "false"}
+            server = subprocess.Popen([str(cli), "serve", "--listen", f"127.0.0.1:{port}"],
+                                      env=env, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL)
+            try:
+                url = f"http://127.0.0.1:{port}"
+                _wait_ready(url, server)
+                results = [_load(url, key, accounts, destinations, rate)
+                           for rate in (LIGHT_RATE, RATE)]
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+        finally:
+            pg.stop()
+    rows: list[tuple[str, str]] = []
+    for rate, result in zip((LIGHT_RATE, RATE), results, strict=True):
+        rows += [
+            (f"{rate:.0f} req/s achieved",
+             f"{result['achieved_rps']:.0f} req/s, {result['ok']}/{result['sent']} ok,"
+             f" {result['errors']} errors, {result['unfinished']} unfinished after 30 s drain"),
+            (f"{rate:.0f} req/s p50", f"{result['p50_ms']:.1f} ms"),
+            (f"{rate:.0f} req/s p99",
+             f"{result['p99_ms']:.1f} ms over completed requests (goal < 10 ms at 500)"),
+        ]
+    return rows
+
+
+def _load(url: str, key: str, accounts: list[str], destinations: list[str],
+          rate: float) -> dict[str, float]:
+    """Run the load generator in its own process at ``rate`` for ``SECONDS``."""
+    spec = {"base_url": url, "key": key, "accounts": accounts,
+            "destinations": destinations, "rate": rate, "seconds": SECONDS}
+    load = subprocess.run([sys.executable, "-m", "bench.score_load"],
+                          input=json.dumps(spec).encode(), capture_output=True,
+                          check=True, timeout=180)
+    result: dict[str, float] = json.loads(load.stdout)
+    return result
+
+
+if __name__ == "__main__":
+    for name, value in run():
+        print(f"{name}: {value}")

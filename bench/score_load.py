@@ -1,0 +1,93 @@
+"""Open-loop load generator for ``POST /v1/withdrawals/score`` (run as its own process).
+
+Requests are due on a fixed schedule whatever the server's pace; latency is measured
+from the due time, so queueing cannot hide (no coordinated omission). A fixed set of
+keep-alive connections speaks plain HTTP/1.1 over asyncio streams: a general-purpose
+client's per-request overhead would make the generator, not the server, the bottleneck.
+Prints one JSON line: p50, p99, achieved rate, errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+CONNECTIONS = 32
+DRAIN_S = 30.0
+
+
+async def _worker(host: str, port: int, key: str, jobs: asyncio.Queue[tuple[float, bytes]],
+                  latencies: list[float], errors: list[int]) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    head = (f"POST /v1/withdrawals/score HTTP/1.1\r\nHost: {host}\r\n"
+            f"Authorization: Bearer {key}\r\nContent-Type: application/json\r\n")
+    try:
+        while True:
+            due, body = await jobs.get()
+            writer.write(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
+            status_line = await reader.readline()
+            length = 0
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.decode().partition(":")
+                if name.lower() == "content-length":
+                    length = int(value)
+            await reader.readexactly(length)
+            if b" 200 " in status_line:
+                latencies.append(time.perf_counter() - due)
+            else:
+                errors.append(int(status_line.split()[1]) if status_line else 0)
+            jobs.task_done()
+    finally:
+        writer.close()
+
+
+async def main(base_url: str, key: str, accounts: list[str], destinations: list[str],
+               rate: float, seconds: float) -> dict[str, float]:
+    url = urlsplit(base_url)
+    rng = random.Random(5)
+    latencies: list[float] = []
+    errors: list[int] = []
+    jobs: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+    workers = [asyncio.create_task(_worker(url.hostname or "127.0.0.1", url.port or 80, key,
+                                           jobs, latencies, errors))
+               for _ in range(CONNECTIONS)]
+    start_at = datetime.now(UTC)
+    total = int(rate * seconds)
+    t0 = time.perf_counter()
+    for i in range(total):
+        due = t0 + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        body = json.dumps({
+            "request_id": f"bench-{rate:.0f}-{i}", "account_id": rng.choice(accounts),
+            "destination": rng.choice(destinations), "asset": "USDT",
+            "amount": f"{rng.uniform(100, 2000):.2f}",
+            "occurred_at": (start_at + timedelta(seconds=i / rate)).isoformat()}).encode()
+        jobs.put_nowait((due, body))
+    # NOTE: bounded drain; requests still queued then are counted, not waited for.
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(jobs.join(), DRAIN_S)
+    elapsed = time.perf_counter() - t0
+    for w in workers:
+        w.cancel()
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies \
+            else float("nan")
+
+    return {"sent": total, "ok": len(latencies), "errors": len(errors),
+            "unfinished": total - len(latencies) - len(errors),
+            "achieved_rps": len(latencies) / elapsed, "p50_ms": pct(0.50), "p99_ms": pct(0.99)}
+
+
+if __name__ == "__main__":
+    spec = json.loads(sys.stdin.read())
+    print(json.dumps(asyncio.run(main(**spec))))

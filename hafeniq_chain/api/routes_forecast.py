@@ -1,0 +1,21 @@
+"""``POST /v1/forecast/retrain``: retrain amount forecasts on demand (seed 002)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+
+from hafeniq_chain.api.auth import require_scope
+from hafeniq_chain.api.keys import ApiKeyRecord
+from hafeniq_chain.api.state import ApiState
+from hafeniq_chain.offchain.forecast_schedule import retrain_now
+
+router = APIRouter(tags=["forecast"])
+
+
+@router.post("/v1/forecast/retrain")
+async def retrain(request: Request,
+                  _: ApiKeyRecord = Depends(require_scope("forecast:admin"))
+                  ) -> dict[str, int]:
+    """Retrain every account's forecast now; returns how many scopes are covered."""
+    state: ApiState = request.app.state.hafeniq
+    return await retrain_now(state.pool, state.settings.forecast)

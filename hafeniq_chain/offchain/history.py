@@ -1,0 +1,107 @@
+"""Reading withdrawal history from ``offchain_events`` (the only store of it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import asyncpg
+
+
+@dataclass(frozen=True)
+class PastWithdrawal:
+    """One earlier withdrawal request of an account (or of anyone, for the platform)."""
+
+    account_id: str
+    destination: str
+    amount: Decimal
+    occurred_at: datetime
+    new_destination: bool = False
+
+
+async def account_history(conn: asyncpg.Connection, tenant: str, account_id: str,
+                          before: datetime, limit: int = 5000) -> list[PastWithdrawal]:
+    """The account's withdrawals before ``before``, oldest first (most recent ``limit``)."""
+    rows = await conn.fetch(
+        "SELECT payload->>'destination' AS dst, payload->>'amount' AS amount, occurred_at"
+        " FROM offchain_events WHERE tenant = $1 AND account_id = $2"
+        " AND kind = 'withdrawal_request' AND occurred_at < $3"
+        " ORDER BY occurred_at DESC LIMIT $4", tenant, account_id, before, limit)
+    return [PastWithdrawal(account_id, r["dst"] or "", Decimal(r["amount"] or 0),
+                           r["occurred_at"]) for r in reversed(rows)]
+
+
+_WINDOW = """
+WITH w AS (
+    SELECT e.account_id, e.payload->>'destination' AS dst, e.occurred_at,
+           CASE WHEN e.payload ? 'new_destination'
+                THEN (e.payload->>'new_destination')::boolean
+                ELSE NOT EXISTS (
+                    SELECT 1 FROM offchain_events p
+                    WHERE p.tenant = e.tenant AND p.kind = 'withdrawal_request'
+                      AND p.payload->>'destination' = e.payload->>'destination'
+                      AND p.account_id = e.account_id AND p.occurred_at < e.occurred_at)
+           END AS new
+    FROM offchain_events e
+    WHERE e.tenant = $1 AND e.kind = 'withdrawal_request' AND e.occurred_at > $2
+      AND e.occurred_at <= $3)
+SELECT account_id, dst, min(occurred_at) AS first_at, count(*) AS n,
+       count(*) FILTER (WHERE new) AS new_n
+FROM w GROUP BY account_id, dst ORDER BY first_at
+"""
+
+
+@dataclass(frozen=True)
+class WindowSummary:
+    """A platform window compacted to first sends per (account, destination) plus counts.
+
+    Compact on purpose: at hundreds of requests per second a 10-minute window holds
+    thousands of rows, and only these figures are needed.
+    """
+
+    first_sends: list[PastWithdrawal]
+    total: int
+    new: int
+
+
+async def platform_window(conn: asyncpg.Connection, tenant: str, start: datetime,
+                          end: datetime) -> WindowSummary:
+    """The withdrawals in (start, end], summarised (new = first use by that account)."""
+    rows = await conn.fetch(_WINDOW, tenant, start, end)
+    sends = [PastWithdrawal(r["account_id"] or "", r["dst"] or "", Decimal(0), r["first_at"],
+                            r["new_n"] > 0) for r in rows]
+    return WindowSummary(sends, sum(r["n"] for r in rows), sum(r["new_n"] for r in rows))
+
+
+async def destinations_seen_before(conn: asyncpg.Connection, tenant: str,
+                                   destinations: list[str], before: datetime) -> set[str]:
+    """Which of ``destinations`` anyone on the platform sent to before ``before``."""
+    if not destinations:
+        return set()
+    rows = await conn.fetch(
+        "SELECT d AS dst FROM unnest($2::text[]) AS d WHERE EXISTS (SELECT 1 FROM"
+        " offchain_events WHERE tenant = $1 AND kind = 'withdrawal_request'"
+        " AND payload->>'destination' = d AND occurred_at < $3)", tenant, destinations, before)
+    return {r["dst"] for r in rows}
+
+
+_BASELINE = """
+SELECT count(*) AS n, count(*) FILTER (WHERE rn = 1) AS new, min(occurred_at) AS first
+FROM (SELECT occurred_at,
+             row_number() OVER (PARTITION BY account_id, payload->>'destination'
+                                ORDER BY occurred_at) AS rn
+      FROM offchain_events
+      WHERE tenant = $1 AND kind = 'withdrawal_request' AND occurred_at < $3) s
+WHERE occurred_at >= $2
+"""
+
+
+async def platform_baseline_counts(conn: asyncpg.Connection, tenant: str, start: datetime,
+                                   end: datetime) -> tuple[int, int, float]:
+    """(withdrawals, new-destination withdrawals, days covered) over [start, end)."""
+    row = await conn.fetchrow(_BASELINE, tenant, start, end)
+    if row is None or not row["n"]:
+        return 0, 0, 0.0
+    days = max((end - row["first"]).total_seconds() / 86400, 1.0)
+    return int(row["n"]), int(row["new"]), days

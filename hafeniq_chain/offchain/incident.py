@@ -1,0 +1,42 @@
+"""Opening and growing the incident a CRITICAL platform state belongs to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from hafeniq_chain.offchain.platform import PlatformView
+
+INCIDENT_GAP_S = 3600
+
+
+async def record_incident(conn: asyncpg.Connection, tenant: str, view: PlatformView,
+                          score: int) -> int:
+    """The open convergence incident of ``tenant`` (created if none in the last hour).
+
+    Entities grow to every account to freeze and every converged destination.
+    """
+    key = f"offchain-convergence:{tenant}"
+    row = await conn.fetchrow(
+        "SELECT id, entities, details FROM incidents WHERE correlation_key = $1"
+        " AND status = 'open' AND updated_at > now() - make_interval(secs => $2)"
+        " ORDER BY id DESC LIMIT 1 FOR UPDATE", key, float(INCIDENT_GAP_S))
+    destinations = [c.destination for c in view.convergences]
+    entities = sorted({*view.freeze_accounts, *destinations})
+    details: dict[str, Any] = {"tenant": tenant,
+                               "convergences": [c.as_dict() for c in view.convergences]}
+    if row is None:
+        incident_id: int = await conn.fetchval(
+            "INSERT INTO incidents (correlation_key, risk_score, confidence_low,"
+            " confidence_high, severity, action, reason_codes, entities, summary, details)"
+            " VALUES ($1, $2, $2, 1000, 'critical', 'BLOCKED', $3, $4, $5, $6) RETURNING id",
+            key, score, ["ADDRESS_CONVERGENCE"], entities,
+            "Coordinated multi-account withdrawal attack", details)
+        return incident_id
+    merged = sorted({*row["entities"], *entities})
+    await conn.execute(
+        "UPDATE incidents SET entities = $2, details = details || $3::jsonb,"
+        " risk_score = GREATEST(risk_score, $4), updated_at = now() WHERE id = $1",
+        row["id"], merged, details, score)
+    return int(row["id"])

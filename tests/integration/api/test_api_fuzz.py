@@ -1,0 +1,57 @@
+"""Mutation fuzzing of the write endpoints: malformed input is a 4xx, never a 500.
+
+(The issue suggests schemathesis; this seeded mutation run needs no new dependency and
+covers the same promise for the two endpoints that take bodies.)
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import httpx
+
+EVENT = {"event_id": "e-1", "kind": "withdrawal_request", "account_id": "u1",
+         "occurred_at": "2026-01-01T10:00:00Z", "destination": "0x" + "ab" * 20,
+         "asset": "USDT", "amount": "12.5", "ip": "203.0.113.9", "lat": 1.0, "lon": 2.0}
+SCORE = {"request_id": "r-1", "account_id": "u1", "destination": "0x" + "ab" * 20,
+         "asset": "USDT", "amount": "12.5", "occurred_at": "2026-01-01T10:00:00Z"}
+ODD_VALUES: list[Any] = [None, True, -1, 0, 1e308, -1e308, "", "x" * 5000, "NaN", "Infinity",
+                         "-0", [], {}, [1, 2], {"a": {"b": []}}, "\u0000", "2026-13-45T99:99:99Z",
+                         "0x" + "zz" * 20, 2**80, "1e400", "\ud83d\ude00" * 10]
+
+
+def _mutate(base: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    body = dict(base)
+    for _ in range(rng.randint(1, 3)):
+        choice = rng.random()
+        key = rng.choice(list(body) or ["k"])
+        if choice < 0.5:
+            body[key] = rng.choice(ODD_VALUES)
+        elif choice < 0.7:
+            body.pop(key, None)
+        else:
+            body[rng.choice(["zzz", "__proto__", key.upper()])] = rng.choice(ODD_VALUES)
+    return body
+
+
+async def test_mutated_bodies_never_cause_a_500(client: httpx.AsyncClient,
+                                                auth: dict[str, str]) -> None:
+    rng = random.Random(7)
+    statuses: dict[int, int] = {}
+    for i in range(150):
+        if i % 2:
+            path, body = "/v1/events", {"events": [_mutate({**EVENT, "event_id": f"e{i}"}, rng)]}
+        else:
+            path, body = "/v1/withdrawals/score", _mutate({**SCORE, "request_id": f"r{i}"}, rng)
+        raw = json.dumps(body, allow_nan=True).encode()
+        if i % 11 == 0:
+            raw = raw[: rng.randint(0, len(raw))]
+        r = await client.post(path, content=raw,
+                              headers={**auth, "content-type": "application/json"})
+        statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+        assert r.status_code < 500, (path, body, r.text)
+        if r.status_code >= 400:
+            assert r.json()["message"], r.text
+    assert statuses.get(422, 0) > 50
