@@ -45,9 +45,8 @@ def deploy_world(w3: Web3) -> Manifest:
         m.contracts[name] = Deployed(addr, int(receipt["blockNumber"]), artifact)
         return addr
 
-    def call(name: str, fn: str, *args: object, value: int = 0, sender: str = me) -> None:
-        c = s.contract(m.contracts[name].abi, m.address(name))
-        s.receipts([s.call(sender, c, fn, *args, value=value, gas=5_000_000)])
+    def call(name: str, sig: str, *args: object) -> None:
+        s.receipts([s.call(me, m.address(name), sig, *args, gas=5_000_000)])
 
     weth = deploy("WETH9", "WETH9")
     factory = deploy("Factory", "UniswapV2Factory", checksum(me))
@@ -59,7 +58,7 @@ def deploy_world(w3: Web3) -> Manifest:
                       PARAMS["voting_delay"], PARAMS["voting_period"])
     tl = s.contract("HafenTimelock", timelock)
     for role in ("PROPOSER_ROLE", "CANCELLER_ROLE"):
-        call("Timelock", "grantRole", tl.functions[role]().call(), checksum(governor))
+        call("Timelock", "grantRole(bytes32,address)", tl.functions[role]().call(), governor)
     m.tokens["WETH"] = TokenInfo(weth, 18)
     m.tokens["HGOV"] = TokenInfo(gov, 18)
     for sym, (name, dec) in ERC20S.items():
@@ -67,11 +66,11 @@ def deploy_world(w3: Web3) -> Manifest:
         m.tokens[sym] = TokenInfo(addr, dec)
     lender = deploy("FlashLender", "FlashLender", PARAMS["flash_fee_bps"])
     bridge = deploy("BridgeEscrow", "BridgeEscrow", checksum(roles["relayer"]))
-    call("HUSD", "mint", checksum(lender), 10_000_000 * E18)
-    call("HUSD", "mint", checksum(bridge), 5_000_000 * E18)
-    call("HUSDC", "mint", checksum(bridge), 5_000_000 * 10**6)
-    call("GovToken", "transfer", checksum(timelock), 1_000_000 * E18)
-    call("GovToken", "delegate", checksum(me))
+    call("HUSD", "mint(address,uint256)", lender, 10_000_000 * E18)
+    call("HUSD", "mint(address,uint256)", bridge, 5_000_000 * E18)
+    call("HUSDC", "mint(address,uint256)", bridge, 5_000_000 * 10**6)
+    call("GovToken", "transfer(address,uint256)", timelock, 1_000_000 * E18)
+    call("GovToken", "delegate(address)", me)
     _seed_liquidity(s, m, me)
     log.info("world.deployed", contracts=len(m.contracts), pairs=len(m.pairs),
              block=w3.eth.block_number)
@@ -86,12 +85,14 @@ def _seed_liquidity(s: Sender, m: Manifest, me: str) -> None:
     for sym, (per_eth, eth) in PRICES.items():
         tok = m.tokens[sym]
         amount = per_eth * eth * 10**tok.decimals
-        token = s.contract("Stablecoin", tok.address)
         if sym != "HGOV":
-            s.receipts([s.call(me, token, "mint", checksum(me), amount)])
-        s.receipts([s.call(me, token, "approve", router.address, MAX_UINT)])
-        s.receipts([s.call(me, router, "addLiquidityETH", checksum(tok.address), amount, 0, 0,
-                           checksum(me), deadline, value=eth * E18, gas=5_000_000)])
+            s.receipts([s.call(me, tok.address, "mint(address,uint256)", me, amount)])
+        s.receipts([s.call(me, tok.address, "approve(address,uint256)", router.address,
+                           MAX_UINT)])
+        s.receipts([s.call(me, router.address,
+                           "addLiquidityETH(address,uint256,uint256,uint256,address,uint256)",
+                           tok.address, amount, 0, 0, me, deadline, value=eth * E18,
+                           gas=5_000_000)])
         pair = factory.functions.getPair(checksum(tok.address), checksum(m.tokens["WETH"].address)
                                          ).call()
         m.pairs[f"{sym}/WETH"] = pair

@@ -81,6 +81,6 @@ def test_bridge_deposit_and_release(world: tuple[AnvilNode, Manifest]) -> None:
     wd_ev = events(wd.bridge, "Withdrawal", rel)[0]["args"]
     assert (wd_ev["recipient"].lower(), wd_ev["amount"]) == (USER, amount)
     # Only the relayer may release.
-    bad = s.call(USER, wd.bridge, "release", wd.token("HUSDC").address,
-                 Web3.to_checksum_address(USER), amount, 10, b"\x02" * 32, gas=150_000)
+    bad = s.call(USER, wd.bridge.address, "release(address,address,uint256,uint256,bytes32)",
+                 wd.tok("HUSDC"), USER, amount, 10, b"\x02" * 32, gas=150_000)
     assert s.receipts([bad], require_ok=False)[0]["status"] == 0
