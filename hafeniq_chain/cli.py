@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from hafeniq_chain.commands import common, config_cmd, demo_cmd, store_cmd
+from hafeniq_chain.commands import common, config_cmd, demo_cmd, scenario_cmd, store_cmd
 
 app = typer.Typer(
     name="hafeniq-chain",
@@ -20,7 +20,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-COMMAND_MODULES = [config_cmd, store_cmd, demo_cmd]
+COMMAND_MODULES = [config_cmd, store_cmd, demo_cmd, scenario_cmd]
 
 
 @app.callback()

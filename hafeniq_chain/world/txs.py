@@ -152,7 +152,10 @@ class Sender:
         """Receipts of mined transactions, in order; raises if one reverted and must not."""
         out = []
         for h in hashes:
-            r = self.w3.eth.get_transaction_receipt(h)  # type: ignore[arg-type]
+            # NOTE: with automine Anvil mines in the background after answering
+            # eth_sendTransaction, so a receipt can lag the hash by a few milliseconds.
+            r = self.w3.eth.wait_for_transaction_receipt(h, timeout=30,  # type: ignore[arg-type]
+                                                         poll_latency=0.01)
             if require_ok and r["status"] != 1:
                 raise TxFailed(f"transaction {h} reverted")
             out.append(r)

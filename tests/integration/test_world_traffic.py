@@ -35,7 +35,8 @@ def test_benign_run_lands_on_chain(world: tuple[AnvilNode, Manifest]) -> None:
     ts = [w3.eth.get_block(n)["timestamp"] for n in (stats.first_block, stats.last_block)]
     assert ts[1] - ts[0] > 3_600  # spread over simulated hours, not wall-clock seconds
     assert stats.intents_digest == intents_digest(make_intents(3, make_habits(3, 60), 600, 2))
-    assert w3.eth.get_block("latest")  # automine restored: a plain send is mined at once
-    w3.eth.send_transaction({"from": manifest.accounts["deployer"],
-                             "to": manifest.accounts["lp"], "value": 1})
-    assert w3.eth.block_number == stats.last_block + 1
+    # automine restored: a plain send is mined without an explicit evm_mine
+    tx = w3.eth.send_transaction({"from": manifest.accounts["deployer"],
+                                  "to": manifest.accounts["lp"], "value": 1})
+    assert w3.eth.wait_for_transaction_receipt(tx, timeout=10)["blockNumber"] == (
+        stats.last_block + 1)
