@@ -15,7 +15,7 @@ from hafeniq_chain.world.artifacts import ARTIFACTS_DIR, artifact_names, load_ar
 
 FIXTURES = ARTIFACTS_DIR.parent
 EXPECTED = {"BridgeEscrow", "FlashLender", "FlashVoter", "GovToken", "HafenGovernor",
-            "HafenTimelock", "Stablecoin", "UniswapV2Factory", "UniswapV2Pair",
+            "HafenTimelock", "SandwichBot", "Stablecoin", "UniswapV2Factory", "UniswapV2Pair",
             "UniswapV2Router02", "WETH9"}
 
 

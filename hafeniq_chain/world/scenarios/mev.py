@@ -13,29 +13,44 @@ def sandwich(ctx: ScenarioContext) -> list[Label]:
     """Front-run, 1-3 victim buys, back-run, all visible in the mempool and in one block.
 
     Ordering comes from tips: the front-run pays the most, victims less, and the back-run
-    (next nonce of the attacker, lowest tip) lands after the victims.
+    (next nonce of the attacker, lowest tip) lands after the victims. Seeds with
+    ``seed % 3 == 2`` trade through a ``SandwichBot`` helper contract instead of directly.
     """
     rng, wd = ctx.rng, ctx.wd
     token = rng.choice(["TKA", "TKB"])
     n_victims = rng.randint(1, 3)
     bot = ctx.actor("bot", eth=1_000)
     victims = [ctx.actor("victim", i) for i in range(n_victims)]
+    helper = ""
+    if ctx.seed % 3 == 2:
+        helper = str(ctx.s.receipts([ctx.s.deploy(bot, "SandwichBot")])[0]["contractAddress"])
     ctx.mined([wd.approve(bot, token, wd.router.address)])
     front_eth = rng.randint(5, 30) * E18
     front_out = wd.quote_buy(token, front_eth)
+    legs = (wd.router.address, wd.weth, wd.tok(token))
     set_automine(ctx.w3, False)
     try:
-        front = wd.buy(bot, token, front_eth, priority_fee=50 * GWEI)
+        if helper:
+            front = ctx.s.call(bot, helper, "front(address,address,address)", *legs,
+                               value=front_eth, gas=300_000, priority_fee=50 * GWEI)
+        else:
+            front = wd.buy(bot, token, front_eth, priority_fee=50 * GWEI)
         vic = [wd.buy(v, token, rng.randint(1, 10) * E18 // 2, priority_fee=2 * GWEI)
                for v in victims]
-        back = wd.sell(bot, token, front_out, priority_fee=GWEI)
+        if helper:
+            back = ctx.s.call(bot, helper, "back(address,address,address)", *legs,
+                              gas=300_000, priority_fee=GWEI)
+        else:
+            back = wd.sell(bot, token, front_out, priority_fee=GWEI)
         ctx.s.mine()
     finally:
         set_automine(ctx.w3, True)
     hashes = [front, *vic, back]
-    variant = "multi_victim" if n_victims > 1 else "single_victim"
-    return [ctx.label("sandwich", variant, ctx.mined(hashes), [bot], vic, token=token,
-                      pair=ctx.m.pairs[f"{token}/WETH"], front_run=front, back_run=back)]
+    variant = ("multi_victim" if n_victims > 1 else "single_victim") + (
+        "_via_helper" if helper else "")
+    return [ctx.label("sandwich", variant, ctx.mined(hashes), [bot, *([helper.lower()]
+                      if helper else [])], vic, token=token, pair=ctx.m.pairs[f"{token}/WETH"],
+                      front_run=front, back_run=back, helper_contract=helper.lower())]
 
 
 def liquidity_rug(ctx: ScenarioContext) -> list[Label]:
