@@ -57,7 +57,7 @@ def make_habits(seed: int, n_wallets: int) -> list[Habit]:
         lp = i % 25 == 0
         bridger = i % 10 == 3
         w = [4.0, 3.0, 2.0, 1.0, 1.5 if lp else 0.0, 1.0 if lp else 0.0,
-             1.5 if bridger else 0.0, 1.0 if bridger else 0.0, 0.02 if i % 50 == 7 else 0.0]
+             1.5 if bridger else 0.0, 1.0 if bridger else 0.0, 0.8 if i % 20 == 7 else 0.0]
         habits.append(Habit(a, rng.uniform(0, 24), rng.choice(SWAP_TOKENS),
                             rng.uniform(0.02, 0.3), addrs[rng.randrange(n_wallets)], tuple(w)))
     return habits
