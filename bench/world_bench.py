@@ -29,7 +29,7 @@ def run(n_tx: int = 10_000) -> list[tuple[str, str]]:
         finally:
             node.stop()
     total = stats.tx_sent + stats.setup_tx
-    return [("benign intents sent", f"{stats.tx_sent}"),
+    return [("benign transactions sent", f"{stats.tx_sent}"),
             ("setup transactions", f"{stats.setup_tx}"),
             ("failed (reverted) intents", f"{stats.tx_failed}"),
             ("blocks", f"{stats.blocks}"),
