@@ -10,7 +10,9 @@ from rich.console import Console
 from rich.table import Table
 
 # Each entry is a module under bench/ exposing `run() -> list[tuple[str, str]]` (name, figure).
-BENCHMARKS: list[str] = ["bench.migrate_bench", "bench.backfill_bench", "bench.score_bench"]
+BENCHMARKS: list[str] = [
+    "bench.migrate_bench", "bench.backfill_bench", "bench.score_bench", "bench.world_bench",
+]
 
 
 def main() -> int:

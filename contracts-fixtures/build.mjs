@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const out = join(here, "artifacts");
+const out = process.env.ARTIFACTS_OUT ?? join(here, "artifacts");
 mkdirSync(out, { recursive: true });
 
 const pkgVersion = (pkg) =>
@@ -31,3 +31,44 @@ for (const [pkg, name] of NPM_ARTIFACTS) {
   writeArtifact(name, built.abi, bytecode, `npm:${pkg}@${pkgVersion(pkg)}`);
 }
 console.log(`wrote ${NPM_ARTIFACTS.length} npm artifacts to ${out}`);
+
+// Our own and OpenZeppelin-based contracts: solc-js standard JSON, imports read from node_modules.
+import solc from "solc";
+import { readdirSync } from "node:fs";
+
+const srcDir = join(here, "src");
+const OWN = readdirSync(srcDir).filter((f) => f.endsWith(".sol")).sort();
+const sources = Object.fromEntries(
+  OWN.map((f) => [`src/${f}`, { content: readFileSync(join(srcDir, f), "utf8") }]),
+);
+const input = {
+  language: "Solidity",
+  sources,
+  settings: {
+    optimizer: { enabled: true, runs: 200 },
+    outputSelection: { "*": { "*": ["abi", "evm.bytecode.object"] } },
+  },
+};
+function findImports(path) {
+  try {
+    return { contents: readFileSync(join(here, "node_modules", path), "utf8") };
+  } catch {
+    return { error: `not found: ${path}` };
+  }
+}
+const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImports }));
+const errors = (output.errors ?? []).filter((e) => e.severity === "error");
+if (errors.length) {
+  for (const e of errors) console.error(e.formattedMessage);
+  process.exit(1);
+}
+const ozVersion = pkgVersion("@openzeppelin/contracts");
+let compiled = 0;
+for (const f of OWN) {
+  const name = f.replace(/\.sol$/, "");
+  const contract = output.contracts[`src/${f}`][name];
+  writeArtifact(name, contract.abi, contract.evm.bytecode.object,
+    `src/${f} solc-js@${solc.version()} openzeppelin@${ozVersion}`);
+  compiled += 1;
+}
+console.log(`compiled ${compiled} contracts with solc ${solc.version()} to ${out}`);

@@ -19,6 +19,7 @@ from hafeniq_chain.commands import (
     config_cmd,
     demo_cmd,
     replay_cmd,
+    scenario_cmd,
     store_cmd,
 )
 
@@ -31,7 +32,8 @@ app = typer.Typer(
 )
 
 COMMAND_MODULES = [
-    config_cmd, store_cmd, chain_cmd, replay_cmd, alerts_cmd, audit_cmd, api_cmd, demo_cmd,
+    config_cmd, store_cmd, chain_cmd, replay_cmd, alerts_cmd, audit_cmd, api_cmd, scenario_cmd,
+    demo_cmd,
 ]
 
 

@@ -14,6 +14,8 @@ from hafeniq_chain.chain.anvil import AnvilNode, AnvilOptions
 from hafeniq_chain.store.database import create_pool
 from hafeniq_chain.store.embedded import EmbeddedPostgres
 from hafeniq_chain.store.migrator import migrate
+from hafeniq_chain.world.manifest import Manifest
+from hafeniq_chain.world.state import WorldFiles, build_world, start_world
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -72,3 +74,21 @@ def shared_data() -> Path:
     if not SHARED_DATA.exists():
         pytest.skip("../shared/data is not present beside this checkout")
     return SHARED_DATA
+
+
+# --- Anvil world (issue 4): deploy once per session, load the dumped state per test ---------
+
+@pytest.fixture(scope="session")
+def world_files(tmp_path_factory: pytest.TempPathFactory) -> WorldFiles:
+    """A deployed world dumped to disk (state + manifest), built once per session (~2 s)."""
+    return build_world(tmp_path_factory.mktemp("world"))
+
+
+@pytest.fixture
+def world(world_files: WorldFiles) -> Iterator[tuple[AnvilNode, Manifest]]:
+    """A fresh automining Anvil with the deployed world loaded (~0.2 s), and its manifest."""
+    node, manifest = start_world(world_files)
+    try:
+        yield node, manifest
+    finally:
+        node.stop()
