@@ -10,7 +10,9 @@ from rich.console import Console
 from rich.table import Table
 
 # Each entry is a module under bench/ exposing `run() -> list[tuple[str, str]]` (name, figure).
-BENCHMARKS: list[str] = ["bench.migrate_bench", "bench.backfill_bench"]
+BENCHMARKS: list[str] = [
+    "bench.migrate_bench", "bench.backfill_bench", "bench.replay_bench",
+]
 
 
 def main() -> int:
