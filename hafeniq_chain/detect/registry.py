@@ -6,11 +6,19 @@ from collections.abc import Callable, Sequence
 
 from hafeniq_chain.detect.arbitrage import ArbitrageDetector
 from hafeniq_chain.detect.base import Detector
+from hafeniq_chain.detect.drift import DriftDetector
+from hafeniq_chain.detect.jit import JitDetector
+from hafeniq_chain.detect.mev_cluster import MevClusterDetector
 from hafeniq_chain.detect.sandwich import SandwichDetector
+from hafeniq_chain.detect.sandwich_setup import SandwichSetupDetector
 
 DETECTOR_FACTORIES: dict[str, Callable[[], Detector]] = {
     "sandwich": SandwichDetector,
     "arbitrage": ArbitrageDetector,
+    "drift": DriftDetector,
+    "jit": JitDetector,
+    "sandwich_setup": SandwichSetupDetector,
+    "mev_cluster": MevClusterDetector,
 }
 
 

@@ -1,0 +1,68 @@
+"""Per (contract, function) learned state for the drift detector, serialisable to ``baselines``.
+
+Kept apart from the detector so the learning rules (what is remembered, how it decays,
+how it is stored) can be read and tested on their own.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from hafeniq_chain.detect.stats import BlendedBaseline, Cusum
+
+MAX_KNOWN_CALLERS = 50_000
+
+
+@dataclass
+class FunctionState:
+    """What is normal for one (contract, selector): rate, callers, arguments, gas."""
+
+    rate: BlendedBaseline = field(default_factory=BlendedBaseline.new)
+    cusum: Cusum = field(default_factory=Cusum)
+    new_ratio: BlendedBaseline = field(default_factory=BlendedBaseline.new)
+    entropy: BlendedBaseline = field(default_factory=BlendedBaseline.new)
+    gas: BlendedBaseline = field(default_factory=BlendedBaseline.new)
+    known_callers: set[str] = field(default_factory=set)
+    first_seen: dict[str, int] = field(default_factory=dict)  # caller -> first block (recent)
+    recent_calls: deque[tuple[int, str]] = field(default_factory=deque)
+    blocks_observed: int = 0
+
+    def learn_callers(self, callers: list[str]) -> None:
+        """Remember callers as known; the set is bounded (oldest arbitrary entries dropped)."""
+        self.known_callers.update(callers)
+        while len(self.known_callers) > MAX_KNOWN_CALLERS:
+            self.known_callers.pop()
+
+    def remember_calls(self, block: int, callers: list[str], window: int) -> None:
+        """Keep the calls of the last ``window`` blocks for flash-burst counting."""
+        for caller in callers:
+            self.first_seen.setdefault(caller, block)
+            self.recent_calls.append((block, caller))
+        while self.recent_calls and self.recent_calls[0][0] <= block - window:
+            self.recent_calls.popleft()
+        horizon = block - 4 * window
+        self.first_seen = {c: b for c, b in self.first_seen.items() if b > horizon}
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "rate": self.rate.to_state(), "cusum": vars(self.cusum).copy(),
+            "new_ratio": self.new_ratio.to_state(), "entropy": self.entropy.to_state(),
+            "gas": self.gas.to_state(), "known_callers": sorted(self.known_callers),
+            "first_seen": dict(self.first_seen), "recent_calls": list(self.recent_calls),
+            "blocks_observed": self.blocks_observed,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> FunctionState:
+        return cls(
+            rate=BlendedBaseline.from_state(state["rate"]), cusum=Cusum(**state["cusum"]),
+            new_ratio=BlendedBaseline.from_state(state["new_ratio"]),
+            entropy=BlendedBaseline.from_state(state["entropy"]),
+            gas=BlendedBaseline.from_state(state["gas"]),
+            known_callers=set(state["known_callers"]),
+            first_seen={str(k): int(v) for k, v in state["first_seen"].items()},
+            recent_calls=deque((int(b), str(c)) for b, c in state["recent_calls"]),
+            blocks_observed=int(state["blocks_observed"]),
+        )

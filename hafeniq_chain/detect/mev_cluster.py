@@ -1,0 +1,116 @@
+"""MEV-like clustering: addresses that keep landing right around other people's swaps.
+
+In each pool's swap order, a bracket around another actor's swap (same direction just
+before, opposite direction just after, one sender or one contract) marks its actors. An
+actor marked in ``min_blocks`` distinct blocks within ``window_blocks`` is reported once
+per window, with the cluster of actors that were marked around the same
+victims (a networkx component: searchers with several EOAs or contracts) and, when the
+node saw the mempool, the share of its transactions that never appeared there.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from itertools import pairwise
+
+import networkx as nx
+
+from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord, SwapRecord
+from hafeniq_chain.detect.base import DetectionContext, Triggers
+from hafeniq_chain.detect.finding import ConfidenceBand, FeatureDelta, Finding, Severity
+from hafeniq_chain.detect.reasons import ReasonCode
+
+
+def adjacency_marks(swaps: list[SwapRecord], max_gap: int = 2) -> list[tuple[str, str, str]]:
+    """(actor, victim tx, actor tx) for both sides of every bracket around another's swap.
+
+    A bracket is a same-direction swap just before and an opposite-direction swap just
+    after, by one sender or through one contract (front recipient = back sender); lone
+    neighbours are too common among ordinary traders to mean anything.
+    """
+    by_pool: dict[str, list[SwapRecord]] = defaultdict(list)
+    for s in sorted(swaps, key=lambda s: (s.tx_index, s.position)):
+        if s.error is None:
+            by_pool[s.pool].append(s)
+    marks = []
+    for ordered in by_pool.values():
+        for before, victim, after in zip(ordered, ordered[1:], ordered[2:], strict=False):
+            bracket = (before.tx_from == after.tx_from or before.recipient == after.sender)
+            if (bracket and victim.tx_from not in (before.tx_from, after.tx_from)
+                    and len({before.tx_hash, victim.tx_hash, after.tx_hash}) == 3
+                    and after.tx_index - before.tx_index <= 2 * max_gap
+                    and before.token_in == victim.token_in
+                    and after.token_in == victim.token_out):
+                marks.append((before.tx_from, victim.tx_hash, before.tx_hash))
+                marks.append((after.tx_from, victim.tx_hash, after.tx_hash))
+    return marks
+
+
+class MevClusterDetector:
+    name = "mev_cluster"
+    version = "1"
+    triggers = Triggers(blocks=True)
+
+    def __init__(self, window_blocks: int = 200, min_blocks: int = 4) -> None:
+        self.window_blocks = window_blocks
+        self.min_blocks = min_blocks
+        self.marks: dict[str, dict[int, set[str]]] = defaultdict(dict)  # actor -> block -> txs
+        self.victim_actors: dict[str, tuple[int, set[str]]] = {}  # victim tx -> block, actors
+        self.reported: dict[str, int] = {}
+
+    async def on_pending(self, tx: PendingTxRecord, ctx: DetectionContext) -> list[Finding]:
+        return []
+
+    async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
+        horizon = block.number - self.window_blocks
+        for actor, victim_tx, actor_tx in adjacency_marks(block.swaps):
+            self.marks[actor].setdefault(block.number, set()).add(actor_tx)
+            self.victim_actors.setdefault(victim_tx, (block.number, set()))[1].add(actor)
+        self.victim_actors = {v: e for v, e in self.victim_actors.items() if e[0] > horizon}
+        for actor in list(self.marks):
+            self.marks[actor] = {b: t for b, t in self.marks[actor].items() if b > horizon}
+            if not self.marks[actor]:
+                del self.marks[actor]
+        private = {tx.hash for tx in block.transactions if tx.private}
+        findings = []
+        for actor, blocks in self.marks.items():
+            if (block.number not in blocks or len(blocks) < self.min_blocks
+                    or self.reported.get(actor, -10**18) > horizon):
+                continue
+            self.reported[actor] = block.number
+            findings.append(self._finding(block, actor, blocks, private))
+        return findings
+
+    def _cluster(self, actor: str) -> list[str]:
+        graph: nx.Graph[str] = nx.Graph()
+        for _, actors in self.victim_actors.values():
+            members = sorted(a for a in actors if a in self.marks)
+            graph.add_nodes_from(members)
+            graph.add_edges_from(pairwise(members))
+        return sorted(nx.node_connected_component(graph, actor)) if actor in graph else [actor]
+
+    def _finding(self, block: BlockBundle, actor: str, blocks: dict[int, set[str]],
+                 private: set[str]) -> Finding:
+        txs = sorted(blocks[block.number])
+        reasons = [ReasonCode.MEV_ADJACENCY]
+        deltas = [FeatureDelta("adjacent_blocks", None, float(len(blocks)),
+                               f"landed next to others' swaps in {len(blocks)} blocks "
+                               f"of the last {self.window_blocks}")]
+        hidden = sum(1 for t in txs if t in private)
+        if hidden * 2 >= len(txs) and hidden:
+            reasons.append(ReasonCode.PRIVATE_ORDERFLOW)
+            deltas.append(FeatureDelta("private_tx_share", None, hidden / len(txs),
+                                       f"{hidden}/{len(txs)} of its transactions never "
+                                       f"appeared in the mempool"))
+        cluster = self._cluster(actor)
+        score = min(0.9, 0.4 + 0.05 * len(blocks) + 0.1 * (len(reasons) - 1))
+        return Finding(
+            detector=self.name, detector_version=self.version, kind="mev_cluster",
+            score=score, confidence=ConfidenceBand(max(0.0, score - 0.2), score + 0.1),
+            severity=Severity.LOW, reason_codes=tuple(reasons),
+            summary=f"{actor} repeatedly lands around other actors' swaps "
+                    f"(cluster of {len(cluster)})",
+            dedup_key=f"mev_cluster:{actor}:{block.number}", chain_id=block.chain_id,
+            entities=tuple(cluster), tx_hashes=tuple(txs), block_from=min(blocks),
+            block_to=block.number, deltas=tuple(deltas),
+            details={"actors": cluster, "pool": None, "blocks": sorted(blocks)})
