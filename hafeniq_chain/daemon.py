@@ -31,6 +31,7 @@ from hafeniq_chain.chain.rpc import RpcClient, RpcError
 from hafeniq_chain.chain.subscriptions import Subscriber
 from hafeniq_chain.config import Settings
 from hafeniq_chain.decode.abi_registry import AbiRegistry
+from hafeniq_chain.detect.live import LiveDetection
 from hafeniq_chain.detect.registry import build_detectors
 from hafeniq_chain.fuse.decision_drift import DecisionStreamMonitor, check_decision_stream
 from hafeniq_chain.fuse.engine import IncidentEngine
@@ -71,7 +72,9 @@ class Daemon:
         self.channels = channels_from_settings(self.settings.alerts, console=self.console_alerts)
         self.engine = IncidentEngine(self.pool, self.settings.policy, list(self.channels))
         detectors = build_detectors(self.settings.detect.disabled)
-        self.hooks = [DetectionHook(self.engine, detectors, chain.chain_id), *self.hooks]
+        hook = DetectionHook(self.engine, detectors, chain.chain_id, self.settings)
+        self.live = LiveDetection(self.engine, detectors, hook.ctx)
+        self.hooks = [hook, *self.hooks]
         alerts = self.settings.alerts
         detect = self.settings.detect
         self.decision_monitor = DecisionStreamMonitor(k=detect.cusum_k, h=detect.cusum_h)
@@ -92,8 +95,10 @@ class Daemon:
             watched=[w.address for w in self.settings.watch]) if ws_urls else None
 
     def _on_pending(self, tx: dict[str, Any]) -> None:
+        record = pending_from_rpc(tx)
         if self.mempool is not None:
-            self.mempool.offer(pending_from_rpc(tx))
+            self.mempool.offer(record)
+        self.live.offer(record)
 
     async def _follow(self) -> None:
         try:
@@ -131,6 +136,9 @@ class Daemon:
         self.scheduler.add_job(self._check_decision_stream, "interval",
                                seconds=self.settings.policy.decision_bucket_s,
                                id="decision-stream", max_instances=1)
+        self.scheduler.add_job(self.live.save_state, "interval", args=[self.pool], seconds=60,
+                               id="save-baselines", max_instances=1)
+        await self.live.load_state(self.pool)
         self.scheduler.start()
         try:
             async with asyncio.TaskGroup() as group:
@@ -140,6 +148,8 @@ class Daemon:
                 if self.mempool is not None:
                     mempool = self.mempool
                     group.create_task(self._stage("mempool", lambda: mempool.run(self.stop)))
+                    group.create_task(self._stage("pending-detection",
+                                                  lambda: self.live.run_pending(self.stop)))
                 if self.channels:
                     group.create_task(self._stage("outbox", lambda: self.outbox.run(self.stop)))
                 if self.settings.api.enabled:
@@ -150,5 +160,9 @@ class Daemon:
             raise DaemonHalted(str(group.exceptions[0])) from None
         finally:
             self.scheduler.shutdown(wait=False)
+            try:
+                await self.live.save_state(self.pool)
+            except TRANSIENT as exc:  # the database may be the reason we are stopping
+                log.warning("daemon.baselines_not_saved", error=repr(exc)[:200])
             await self.rpc.close()
             log.info("daemon.stopped")

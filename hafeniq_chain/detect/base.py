@@ -50,3 +50,18 @@ class Detector(Protocol):
     async def on_pending(self, tx: PendingTxRecord, ctx: DetectionContext) -> list[Finding]:
         """Findings about one pending transaction, before any block includes it."""
         ...
+
+
+@runtime_checkable
+class LearningDetector(Protocol):
+    """A detector with learned baselines worth keeping across restarts."""
+
+    name: str
+
+    def export_baselines(self) -> list[tuple[str, dict[str, Any], int]]:
+        """(scope, state, samples) rows for the ``baselines`` table."""
+        ...
+
+    def import_baselines(self, rows: list[tuple[str, dict[str, Any]]]) -> None:
+        """Restore what ``export_baselines`` produced."""
+        ...

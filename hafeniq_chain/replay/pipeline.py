@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 
@@ -49,10 +50,10 @@ class DetectionHook:
     """The follower's block hook: detect on a stored block, then fuse and decide."""
 
     def __init__(self, engine: IncidentEngine, detectors: Sequence[Detector],
-                 chain_id: int) -> None:
+                 chain_id: int, settings: Any = None) -> None:
         self.engine = engine
         self.detectors = list(detectors)
-        self.ctx = DetectionContext(chain_id=chain_id, pool=engine.pool)
+        self.ctx = DetectionContext(chain_id=chain_id, pool=engine.pool, settings=settings)
 
     async def __call__(self, bundle: BlockBundle) -> None:
         findings = await detect_block(bundle, self.detectors, self.ctx)

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import asyncpg
+from hafeniq_chain.store.database import Connection
 
 
-async def save_baselines(conn: asyncpg.Connection, detector: str,
+async def save_baselines(conn: Connection, detector: str,
                          rows: Sequence[tuple[str, dict[str, Any], int]],
                          block: int | None = None) -> int:
     """Upsert every row; returns how many were written."""
@@ -26,7 +26,7 @@ async def save_baselines(conn: asyncpg.Connection, detector: str,
     return len(rows)
 
 
-async def load_baselines(conn: asyncpg.Connection, detector: str
+async def load_baselines(conn: Connection, detector: str
                          ) -> list[tuple[str, dict[str, Any]]]:
     records = await conn.fetch(
         "SELECT scope, state FROM baselines WHERE detector = $1 ORDER BY scope", detector)
