@@ -18,6 +18,7 @@ from hafeniq_chain.commands import (
     common,
     config_cmd,
     demo_cmd,
+    eval_cmd,
     replay_cmd,
     scenario_cmd,
     store_cmd,
@@ -33,7 +34,7 @@ app = typer.Typer(
 
 COMMAND_MODULES = [
     config_cmd, store_cmd, chain_cmd, replay_cmd, alerts_cmd, audit_cmd, api_cmd, scenario_cmd,
-    demo_cmd,
+    eval_cmd, demo_cmd,
 ]
 
 

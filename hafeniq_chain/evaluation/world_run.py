@@ -1,0 +1,142 @@
+"""Run the labelled scenario suite on a fresh Anvil world through the real daemon.
+
+The daemon (follower, mempool, detectors, fusion) runs in-process against a world loaded
+from a dumped state; benign traffic and each attack are driven from a worker thread
+(web3 is synchronous); when everything is indexed, findings are scored against labels.
+Off-chain scenarios (coordinated withdrawals) go through the real scoring API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import httpx
+from web3 import Web3
+
+from hafeniq_chain.api.app import create_app
+from hafeniq_chain.api.keys import create_api_key
+from hafeniq_chain.config import Settings
+from hafeniq_chain.daemon import Daemon
+from hafeniq_chain.evaluation.labels import AttackLabel
+from hafeniq_chain.evaluation.scoring import EvalFinding
+from hafeniq_chain.world.scenarios import SCENARIOS, run_scenario
+from hafeniq_chain.world.state import build_world, start_world
+from hafeniq_chain.world.traffic import run_benign
+
+OFFCHAIN = {"coordinated_withdrawals"}
+
+
+@dataclass
+class WorldRun:
+    """Everything the scorer needs from one world run."""
+
+    findings: list[EvalFinding]
+    labels: list[AttackLabel]
+    benign_tx_hashes: list[str]
+    offchain: dict[str, tuple[int, int, int, int]]  # scenario -> (tp, fn, fp, benign n)
+
+
+async def _wait_indexed(pool: asyncpg.Pool, head: int, within_s: float = 120) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within_s
+    while loop.time() < deadline:
+        done = await pool.fetchval("SELECT block_number FROM cursors WHERE name = 'head'")
+        if done is not None and done >= head:
+            return
+        await asyncio.sleep(0.2)
+    raise TimeoutError(f"daemon did not index up to block {head} within {within_s}s")
+
+
+async def _offchain(pool: asyncpg.Pool, settings: Settings, label: AttackLabel
+                    ) -> tuple[int, int, int, int]:
+    """Score every withdrawal request of the events file; attack ids must not be APPROVED."""
+    text = await asyncio.to_thread(Path(label.details["events_file"]).read_text)
+    events = json.loads(text)["events"]
+    attack = set(label.details.get("event_ids", []))
+    key = await create_api_key(pool, "eval", ["withdrawals:score"])
+    transport = httpx.ASGITransport(app=create_app(pool, settings))
+    tp = fn = fp = 0
+    async with httpx.AsyncClient(transport=transport, base_url="http://eval") as client:
+        for e in events:
+            body = {"request_id": e["event_id"], "account_id": e["account_id"],
+                    "destination": e["destination_address"], "asset": e["asset"],
+                    "amount": e["amount"], "occurred_at": e["timestamp"], "ip": e["ip"],
+                    "user_agent_hash": e["user_agent_hash"], "route": e["route"]}
+            r = await client.post("/v1/withdrawals/score", json=body,
+                                  headers={"X-API-Key": key})
+            r.raise_for_status()
+            flagged = r.json()["action"] != "APPROVED"
+            if e["event_id"] in attack:
+                tp, fn = tp + flagged, fn + (not flagged)
+            else:
+                fp += flagged
+    return tp, fn, fp, len(events) - len(attack)
+
+
+async def run_world(settings: Settings, pool: asyncpg.Pool, work: Path, *, benign_tx: int,
+                    seeds: Sequence[int], scenarios: Sequence[str],
+                    progress: Callable[[str], None] = lambda _: None) -> WorldRun:
+    """Deploy, start the daemon, drive benign traffic and attacks, collect the results."""
+    files = build_world(work / "world")
+    node, manifest = start_world(files)
+    try:
+        run_settings = settings.model_copy(update={"chain": settings.chain.model_copy(
+            update={"rpc_urls": [node.ws_url], "poll_interval_s": 0.2})})
+        daemon = Daemon(run_settings, pool, start_block=0)
+        task = asyncio.create_task(daemon.run())
+        w3 = Web3(Web3.HTTPProvider(node.http_url))
+        labels: list[AttackLabel] = []
+        offchain: dict[str, tuple[int, int, int, int]] = {}
+        try:
+            progress(f"benign traffic: {benign_tx} transactions")
+            await asyncio.to_thread(run_benign, w3, manifest, seeds[0], benign_tx)
+            for name in scenarios:
+                for seed in seeds:
+                    progress(f"scenario {name} (seed {seed})")
+                    got = await asyncio.to_thread(run_scenario, name, w3, manifest, seed,
+                                                  out_dir=work / f"{name}-{seed}")
+                    for label in got:
+                        raw = {**label.__dict__}
+                        labels.append(AttackLabel.from_json(raw))
+                        if name in OFFCHAIN:
+                            offchain[f"{name}:{seed}"] = await _offchain(
+                                pool, run_settings, labels[-1])
+            await _wait_indexed(pool, w3.eth.block_number)
+            await asyncio.sleep(1.0)  # let the last block's findings be fused
+        finally:
+            daemon.stop.set()
+            await task
+        return WorldRun(await _findings(pool), [lb for lb in labels if lb.scenario
+                                               not in OFFCHAIN],
+                        await _benign(pool, labels), offchain)
+    finally:
+        node.stop()
+
+
+async def _findings(pool: asyncpg.Pool) -> list[EvalFinding]:
+    rows = await pool.fetch(
+        "SELECT f.detector, f.kind, f.tx_hashes, f.entities, f.block_from, f.block_to, "
+        "extract(epoch FROM f.created_at - b.indexed_at) AS latency FROM findings f "
+        "LEFT JOIN blocks b ON b.chain_id = f.chain_id AND b.number = f.block_to "
+        "WHERE f.status <> 'retracted' AND f.detector <> 'decision_stream'")
+    return [EvalFinding(r["detector"], r["kind"], tuple(r["tx_hashes"]), tuple(r["entities"]),
+                        r["block_from"], r["block_to"],
+                        float(r["latency"]) if r["latency"] is not None else None)
+            for r in rows]
+
+
+async def _benign(pool: asyncpg.Pool, labels: Sequence[AttackLabel]) -> list[str]:
+    attack = {h for lb in labels for h in lb.tx_hashes}
+    return [r["hash"] for r in await pool.fetch("SELECT hash FROM transactions")
+            if r["hash"] not in attack]
+
+
+def default_scenarios() -> list[str]:
+    return list(SCENARIOS)
+
+
