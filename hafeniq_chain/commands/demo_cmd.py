@@ -1,4 +1,4 @@
-"""``hafeniq-chain demo``: the story a newcomer sees; grows as features land."""
+"""``hafeniq-chain demo``: the whole story on a fresh local world in a few minutes."""
 
 from __future__ import annotations
 
@@ -8,24 +8,20 @@ from pathlib import Path
 import typer
 
 from hafeniq_chain.commands.common import console, run_async, settings_from
-from hafeniq_chain.demo import run_demo
+from hafeniq_chain.demo import DEMO_BENIGN_TX, run_demo
 
 
 def demo_command(
     ctx: typer.Context,
-    keep_data: bool = typer.Option(
-        False, "--keep-data", help="Keep the demo's data directory instead of a temporary one."
-    ),
+    benign_tx: int = typer.Option(DEMO_BENIGN_TX, "--benign-tx", min=0,
+                                  help="Benign transactions before the attacks."),
 ) -> None:
-    """Start embedded Postgres and Anvil, migrate, generate activity and show the status."""
-    if keep_data:
-        settings = settings_from(ctx)
-        report = run_async(run_demo(settings))
-    else:
-        with tempfile.TemporaryDirectory(prefix="hafeniq-demo-") as tmp:
-            settings = settings_from(ctx, **{"store.data_dir": Path(tmp)})
-            report = run_async(run_demo(settings))
-    console.print(report)
+    """World, normal users, every attack, live alerts, signed webhooks, the eval table."""
+    settings = settings_from(ctx)
+    with tempfile.TemporaryDirectory(prefix="hafeniq-demo-") as tmp:
+        tables = run_async(run_demo(settings, Path(tmp), console, benign_tx))
+    for table in tables:
+        console.print(table)
 
 
 def register(app: typer.Typer) -> None:

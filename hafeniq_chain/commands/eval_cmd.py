@@ -9,39 +9,9 @@ from pathlib import Path
 import typer
 
 from hafeniq_chain.commands.common import console, run_async, settings_from
-from hafeniq_chain.config import Settings
-from hafeniq_chain.evaluation.mainnet import evaluate_mainnet
 from hafeniq_chain.evaluation.render import report_json, report_tables
-from hafeniq_chain.evaluation.scoring import Counts, EvalReport, score
-from hafeniq_chain.evaluation.world_run import default_scenarios, run_world
-from hafeniq_chain.store.database import create_pool
-from hafeniq_chain.store.embedded import EmbeddedPostgres
-from hafeniq_chain.store.migrator import migrate
-
-DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
-
-
-async def evaluate(settings: Settings, work: Path, benign_tx: int, seeds: list[int],
-                   scenarios: list[str], data: Path | None) -> EvalReport:
-    """The whole evaluation in a fresh embedded PostgreSQL inside ``work``."""
-    server = EmbeddedPostgres(work / "db")
-    pool = await create_pool(server.start(), max_size=8)
-    try:
-        await migrate(pool)
-        run = await run_world(settings, pool, work, benign_tx=benign_tx, seeds=seeds,
-                              scenarios=scenarios, progress=lambda m: console.log(m))
-    finally:
-        await pool.close()
-        server.stop()
-    report = score(run.findings, run.labels, run.benign_tx_hashes)
-    for key, (tp, fn, fp, _) in run.offchain.items():
-        scenario = key.split(":")[0]
-        for bucket in (report.by_scenario.setdefault(scenario, Counts()),
-                       report.by_detector.setdefault("withdrawal_risk", Counts())):
-            bucket.tp, bucket.fn, bucket.fp = bucket.tp + tp, bucket.fn + fn, bucket.fp + fp
-    if data is not None and (data / "mev-inspect-py").exists():
-        report.by_detector.update(evaluate_mainnet(data))
-    return report
+from hafeniq_chain.evaluation.suite import DEFAULT_DATA, evaluate
+from hafeniq_chain.evaluation.world_run import default_scenarios
 
 
 def eval_command(
@@ -62,7 +32,8 @@ def eval_command(
     with tempfile.TemporaryDirectory(prefix="hafeniq-eval-") as tmp:
         report = run_async(evaluate(settings, Path(tmp), benign_tx,
                                     [int(s) for s in seeds.split(",") if s.strip()], chosen,
-                                    data if data.exists() else None))
+                                    data if data.exists() else None,
+                                    progress=lambda m: console.log(m)))
     if as_json:
         typer.echo(json.dumps(report_json(report), sort_keys=True, indent=1))
     else:

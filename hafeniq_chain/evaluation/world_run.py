@@ -80,14 +80,15 @@ async def _offchain(pool: asyncpg.Pool, settings: Settings, label: AttackLabel
 
 async def run_world(settings: Settings, pool: asyncpg.Pool, work: Path, *, benign_tx: int,
                     seeds: Sequence[int], scenarios: Sequence[str],
-                    progress: Callable[[str], None] = lambda _: None) -> WorldRun:
+                    progress: Callable[[str], None] = lambda _: None,
+                    console_alerts: bool = False) -> WorldRun:
     """Deploy, start the daemon, drive benign traffic and attacks, collect the results."""
     files = build_world(work / "world")
     node, manifest = start_world(files)
     try:
         run_settings = settings.model_copy(update={"chain": settings.chain.model_copy(
             update={"rpc_urls": [node.ws_url], "poll_interval_s": 0.2})})
-        daemon = Daemon(run_settings, pool, start_block=0)
+        daemon = Daemon(run_settings, pool, start_block=0, console_alerts=console_alerts)
         task = asyncio.create_task(daemon.run())
         w3 = Web3(Web3.HTTPProvider(node.http_url))
         labels: list[AttackLabel] = []

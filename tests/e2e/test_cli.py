@@ -45,8 +45,8 @@ def test_migrate_against_a_given_dsn(empty_dsn: str) -> None:
     assert "0 migration(s) applied now" in again.stderr
 
 
-def test_demo_runs_to_the_end(tmp_path: Path) -> None:
-    out = run("--data-dir", str(tmp_path), "demo", "--keep-data", timeout=300)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert "schema version" in out.stderr
-    assert (tmp_path / "pgdata").exists()
+def test_demo_runs_to_the_end_with_signed_alerts() -> None:
+    out = run("demo", "--benign-tx", "200", timeout=400)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "alerts received and verified" in out.stderr
+    assert "rejected (bad signature)" in out.stderr and "per scenario" in out.stderr
