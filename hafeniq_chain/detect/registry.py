@@ -6,11 +6,13 @@ from collections.abc import Callable, Sequence
 
 from hafeniq_chain.detect.arbitrage import ArbitrageDetector
 from hafeniq_chain.detect.base import Detector
+from hafeniq_chain.detect.bridging import CopycatWaveDetector
 from hafeniq_chain.detect.sandwich import SandwichDetector
 
 DETECTOR_FACTORIES: dict[str, Callable[[], Detector]] = {
     "sandwich": SandwichDetector,
     "arbitrage": ArbitrageDetector,
+    "copycat_wave": CopycatWaveDetector,
 }
 
 
