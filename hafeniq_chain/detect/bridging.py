@@ -28,6 +28,7 @@ class _Shape:
     wave_started: int | None = None
     last_alert: int = 0
     pending: deque[tuple[int, int]] = field(default_factory=deque)
+    corr: str = ""
 
 
 class CopycatWaveDetector:
@@ -44,6 +45,7 @@ class CopycatWaveDetector:
         self.min_txs = min_txs
         self.ratio = ratio
         self._shapes: dict[tuple[str, str], _Shape] = {}
+        self._tx_wave: dict[str, str] = {}  # tx -> wave key, so co-emitted events join one wave
 
     async def on_pending(self, tx: object, ctx: DetectionContext) -> list[Finding]:
         return []
@@ -55,7 +57,12 @@ class CopycatWaveDetector:
                 continue
             seen.setdefault((lg.address, lg.topics[0]), set()).add(lg.tx_hash)
         findings: list[Finding] = []
-        for key, txs in seen.items():
+        def inactive(key: tuple[str, str]) -> bool:
+            shape = self._shapes.get(key)
+            return shape is None or shape.wave_started is None
+
+        for key in sorted(seen, key=inactive):  # active waves first: new ones can join them
+            txs = seen[key]
             shape = self._shapes.setdefault(key, _Shape())
             for tx in sorted(txs):
                 shape.hits.append((block.number, tx))
@@ -73,6 +80,14 @@ class CopycatWaveDetector:
             shape.pending.clear()  # a ramp into a wave never becomes baseline
             if shape.wave_started is None:
                 shape.wave_started = block.number
+                joined = [self._tx_wave[t] for t in sorted(txs) if t in self._tx_wave]
+                contract, topic0 = key
+                shape.corr = joined[0] if joined else \
+                    f"copycat:{ctx.chain_id}:{contract}:{topic0}:{block.number}"
+            for tx in txs:
+                self._tx_wave[tx] = shape.corr
+            while len(self._tx_wave) > 50_000:  # bounded memory
+                del self._tx_wave[next(iter(self._tx_wave))]
             shape.last_alert = block.number
             findings.append(self._finding(block, ctx, key, shape, count, sorted(txs)))
         return findings
@@ -87,7 +102,7 @@ class CopycatWaveDetector:
     def _finding(self, block: BlockBundle, ctx: DetectionContext, key: tuple[str, str],
                  shape: _Shape, count: int, txs: list[str]) -> Finding:
         contract, topic0 = key
-        corr = f"copycat:{ctx.chain_id}:{contract}:{topic0}:{shape.wave_started}"
+        corr = shape.corr
         score = min(1.0, 0.5 + count / (4.0 * max(self.min_txs, 1)))
         return Finding(
             detector=self.name, detector_version=self.version, kind="copycat_wave",

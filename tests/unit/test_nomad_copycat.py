@@ -37,8 +37,8 @@ def test_nomad_wave_alerts_early_and_groups(shared_data: Path, tmp_path: Path) -
     first_index = min(i for i, tx in enumerate(exploit_txs) if tx in findings[0].tx_hashes)
     print(f"nomad: first alert at exploit tx #{first_index + 1} (block {first_block})")
     assert first_index < 20 and blocks[first_index] == first_block
-    router = labels["incident"]["bridge_router_proxy"]
-    router_keys = {f.details["correlation_key"] for f in findings if router in f.entities}
-    assert len(router_keys) == 1
+    keys = {f.details["correlation_key"] for f in findings}
+    print(f"nomad: {len(findings)} findings, {len(keys)} correlation key(s)")
+    assert len(keys) == 1
     flagged = {tx for f in findings for tx in f.tx_hashes}
     assert len(flagged & set(exploit_txs)) > len(exploit_txs) // 2
