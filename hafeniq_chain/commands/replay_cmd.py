@@ -15,6 +15,7 @@ from hafeniq_chain.config import ConfigError, Settings, load_settings
 from hafeniq_chain.decode.records import BlockBundle
 from hafeniq_chain.detect.registry import build_detectors
 from hafeniq_chain.fuse.counterfactual import PolicyChange, counterfactual
+from hafeniq_chain.replay.eth_logs import looks_like_eth_logs, read_eth_logs
 from hafeniq_chain.replay.mev_inspect import bundle_from_mev_inspect, looks_like_mev_inspect
 from hafeniq_chain.replay.output import finding_line
 from hafeniq_chain.replay.pipeline import replay_bundles
@@ -26,7 +27,10 @@ class UnknownRecording(ValueError):
 
 
 def read_recording(path: Path, chain_id: int) -> Iterator[BlockBundle]:
-    """Dispatch on the file's content: a mev-inspect block (more formats plug in here)."""
+    """Dispatch on the file's content: eth_getLogs logs (JSON/JSONL) or a mev-inspect block."""
+    if looks_like_eth_logs(path):
+        yield from read_eth_logs(path, chain_id)
+        return
     try:
         raw = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 from hafeniq_chain.detect.arbitrage import ArbitrageDetector
 from hafeniq_chain.detect.base import Detector
+from hafeniq_chain.detect.bridging import CopycatWaveDetector
 from hafeniq_chain.detect.drift import DriftDetector
 from hafeniq_chain.detect.jit import JitDetector
 from hafeniq_chain.detect.mev_cluster import MevClusterDetector
@@ -19,6 +20,7 @@ DETECTOR_FACTORIES: dict[str, Callable[[], Detector]] = {
     "jit": JitDetector,
     "sandwich_setup": SandwichSetupDetector,
     "mev_cluster": MevClusterDetector,
+    "copycat_wave": CopycatWaveDetector,
 }
 
 
