@@ -101,6 +101,7 @@ class DetectSettings(_Section):
     cusum_k: float = Field(default=0.5, ge=0)
     cusum_h: float = Field(default=5.0, gt=0)
     disabled: list[str] = Field(default_factory=list)
+    experimental: list[str] = Field(default_factory=list)
 
 
 class PrivacySettings(_Section):

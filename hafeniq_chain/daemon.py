@@ -71,7 +71,8 @@ class Daemon:
                                     fetch_traces=chain.fetch_traces)
         self.channels = channels_from_settings(self.settings.alerts, console=self.console_alerts)
         self.engine = IncidentEngine(self.pool, self.settings.policy, list(self.channels))
-        detectors = build_detectors(self.settings.detect.disabled)
+        detectors = build_detectors(self.settings.detect.disabled,
+                                    self.settings.detect.experimental)
         hook = DetectionHook(self.engine, detectors, chain.chain_id, self.settings)
         self.live = LiveDetection(self.engine, detectors, hook.ctx)
         self.hooks = [hook, *self.hooks]

@@ -27,7 +27,7 @@ _CLAIM = """
 SELECT d.id, d.channel, d.idempotency_key, d.attempts, a.payload, a.id AS alert_id
 FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id
 WHERE d.status IN ('pending', 'failed') AND d.next_attempt_at <= now()
-ORDER BY d.id LIMIT $1 FOR UPDATE OF d SKIP LOCKED"""
+ORDER BY d.id LIMIT 1 FOR UPDATE OF d SKIP LOCKED"""
 
 
 class OutboxLoop:
@@ -48,14 +48,23 @@ class OutboxLoop:
         return random.uniform(0, min(self.backoff_max_s, self.backoff_base_s * 2 ** attempts))
 
     async def run_once(self) -> int:
-        """Attempt every due delivery once; returns how many were attempted."""
+        """Attempt up to ``batch`` due deliveries; returns how many were attempted.
+
+        Each delivery is claimed, sent and recorded in its own short transaction, so its
+        outcome is durable the moment it is known and a slow receiver holds one row lock,
+        not a batch.
+        """
         async with self.pool.acquire() as conn, conn.transaction():
             await enqueue_retractions(conn, list(self.channels))
-        async with self.pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(_CLAIM, self.batch)
-            for row in rows:
+        attempted = 0
+        while attempted < self.batch:
+            async with self.pool.acquire() as conn, conn.transaction():
+                row = await conn.fetchrow(_CLAIM)
+                if row is None:
+                    break
                 await self._record(conn, row, await self._attempt(row))
-        return len(rows)
+            attempted += 1
+        return attempted
 
     async def _attempt(self, row: asyncpg.Record) -> SendResult:
         """One send; a channel that raises is a counted failure (retried, then dead-lettered)

@@ -62,7 +62,7 @@ def replay_command(
     if not files:
         console.print("[red]give recorded block files, or --policy FILE[/red]")
         raise typer.Exit(2)
-    detectors = build_detectors(settings.detect.disabled)
+    detectors = build_detectors(settings.detect.disabled, settings.detect.experimental)
 
     def bundles() -> Iterator[BlockBundle]:
         for path in sorted(files, key=lambda p: p.name):

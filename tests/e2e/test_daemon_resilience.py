@@ -159,15 +159,17 @@ async def test_killed_mid_delivery_loses_no_alert(
         daemon_procs[0].wait(10)
         assert len(receiver.received) < 10
         daemon_procs.append(start_daemon(empty_dsn, anvil.ws_url, env))
-        for _ in range(400):
-            if len(receiver.received) == 10:
+        sent = 0
+        for _ in range(400):  # received by the receiver AND recorded as sent
+            sent = await pool.fetchval(
+                "SELECT count(*) FROM alert_deliveries WHERE status = 'sent'")
+            if len(receiver.received) == 10 and sent == 10:
                 break
             await asyncio.sleep(0.05)
     finally:
         await receiver.stop()
     assert len(receiver.received) == 10 and receiver.rejected == 0
-    assert await pool.fetchval("SELECT count(*) FROM alert_deliveries WHERE status = 'sent'"
-                               ) == 10
+    assert sent == 10
 
 
 async def test_embedded_postgres_restart_is_ridden_out(
