@@ -23,7 +23,8 @@ from hafeniq_chain.aio import BudgetExhausted, resilient
 from hafeniq_chain.alert.channels import channels_from_settings
 from hafeniq_chain.alert.outbox import OutboxLoop
 from hafeniq_chain.api.app import create_app
-from hafeniq_chain.api.ops import Readiness, serve_until
+from hafeniq_chain.api.ops import Readiness
+from hafeniq_chain.api.server import serve_until
 from hafeniq_chain.chain.follower import BlockHook, Follower, ReorgTooDeep
 from hafeniq_chain.chain.indexer import BlockIndexer
 from hafeniq_chain.chain.mempool import PendingStore, pending_from_rpc

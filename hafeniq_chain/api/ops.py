@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-import uvicorn
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from hafeniq_chain.chain.rpc import RpcClient
@@ -64,22 +61,3 @@ async def readyz(request: Request, response: Response) -> dict[str, Any]:
 async def metrics() -> Response:
     """Prometheus metrics."""
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
-
-
-class EmbeddedServer(uvicorn.Server):
-    """uvicorn inside the daemon's loop: the daemon, not uvicorn, owns the signals."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-async def serve_until(app: FastAPI, listen: str, stop: asyncio.Event) -> None:
-    """Serve ``app`` on HOST:PORT until ``stop`` is set."""
-    host, _, port = listen.rpartition(":")
-    server = EmbeddedServer(uvicorn.Config(app, host=host, port=int(port), log_level="warning",
-                                           lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    await stop.wait()
-    server.should_exit = True
-    await task

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Iterator
+
 import uvicorn
 from fastapi import FastAPI
 
@@ -18,12 +22,23 @@ def parse_listen(listen: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def build_server(app: FastAPI, listen: str) -> uvicorn.Server:
-    """A uvicorn server for ``app``; ``await server.serve()`` runs it in the current loop."""
+class _EmbeddedServer(uvicorn.Server):
+    """uvicorn inside the daemon's loop: the daemon, not uvicorn, owns the signals."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def build_server(app: FastAPI, listen: str, *, own_signals: bool = True) -> uvicorn.Server:
+    """A uvicorn server for ``app``; ``await server.serve()`` runs it in the current loop.
+
+    With ``own_signals=False`` uvicorn leaves SIGINT/SIGTERM to the caller (the daemon).
+    """
     host, port = parse_listen(listen)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
                             lifespan="off")
-    return uvicorn.Server(config)
+    return uvicorn.Server(config) if own_signals else _EmbeddedServer(config)
 
 
 async def serve_app(app: FastAPI, listen: str) -> None:
@@ -31,3 +46,13 @@ async def serve_app(app: FastAPI, listen: str) -> None:
     server = build_server(app, listen)
     log.info("api.listening", listen=listen)
     await server.serve()
+
+
+async def serve_until(app: FastAPI, listen: str, stop: asyncio.Event) -> None:
+    """Serve ``app`` until ``stop`` is set (the daemon's shutdown event)."""
+    server = build_server(app, listen, own_signals=False)
+    task = asyncio.create_task(server.serve())
+    log.info("api.listening", listen=listen)
+    await stop.wait()
+    server.should_exit = True
+    await task

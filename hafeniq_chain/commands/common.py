@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -41,11 +41,16 @@ def settings_from(ctx: typer.Context, **overrides: Any) -> Settings:
                             "log_level": opts.log_level, **overrides}
         )
     except ConfigError as exc:
-        for problem in exc.problems:
-            console.print(f"[red]config error[/red] {problem}")
-        raise typer.Exit(2) from None
+        exit_on_config_error(exc)
     configure_logging(settings.log_level)
     return settings
+
+
+def exit_on_config_error(exc: ConfigError) -> NoReturn:
+    """Print every problem with its key path and exit with status 2."""
+    for problem in exc.problems:
+        console.print(f"[red]config error[/red] {problem}")
+    raise typer.Exit(2) from None
 
 
 def run_async(coro: Coroutine[Any, Any, T]) -> T:

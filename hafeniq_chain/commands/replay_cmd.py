@@ -10,7 +10,12 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from hafeniq_chain.commands.common import console, run_async, settings_from
+from hafeniq_chain.commands.common import (
+    console,
+    exit_on_config_error,
+    run_async,
+    settings_from,
+)
 from hafeniq_chain.config import ConfigError, Settings, load_settings
 from hafeniq_chain.decode.records import BlockBundle
 from hafeniq_chain.detect.registry import build_detectors
@@ -93,9 +98,7 @@ def show_counterfactual(settings: Settings, policy_file: Path, jsonl: bool) -> N
     try:
         other = load_settings(policy_file).policy
     except ConfigError as exc:
-        for problem in exc.problems:
-            console.print(f"[red]config error[/red] {problem}")
-        raise typer.Exit(2) from None
+        exit_on_config_error(exc)
 
     async def _run() -> list[PolicyChange]:
         async with open_database(settings.store) as pool:
