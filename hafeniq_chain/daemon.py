@@ -84,6 +84,7 @@ class Daemon:
         self.outbox = OutboxLoop(self.pool, self.channels, max_attempts=alerts.max_attempts,
                                  backoff_base_s=alerts.backoff_base_s,
                                  backoff_max_s=alerts.backoff_max_s)
+        self.engine.on_alert = self.outbox.wakeup.set
         ws_urls = [u for u in chain.rpc_urls if u.startswith(("ws://", "wss://"))]
         self.mempool = PendingStore(self.pool, chain.chain_id) if (
             chain.mempool and ws_urls) else None

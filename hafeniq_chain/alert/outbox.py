@@ -14,7 +14,6 @@ from collections.abc import Mapping
 
 import asyncpg
 
-from hafeniq_chain.aio import sleep_or_stop
 from hafeniq_chain.alert.channels import Channel, SendResult
 from hafeniq_chain.alert.retraction import enqueue_retractions
 from hafeniq_chain.log import get_logger
@@ -42,6 +41,7 @@ class OutboxLoop:
         self.backoff_base_s = backoff_base_s
         self.backoff_max_s = backoff_max_s
         self.batch = batch
+        self.wakeup = asyncio.Event()  # set when a new alert commits: deliver without waiting
 
     def backoff(self, attempts: int) -> float:
         """Full jitter: uniform in [0, min(max, base * 2^attempts)]."""
@@ -105,6 +105,16 @@ class OutboxLoop:
     async def run(self, stop: asyncio.Event, idle_s: float = 0.5) -> None:
         """Deliver until ``stop``; then one last pass so due alerts are not left behind."""
         while not stop.is_set():
+            self.wakeup.clear()
             if not await self.run_once():
-                await sleep_or_stop(stop, idle_s)
+                await self._idle(stop, idle_s)
         await self.run_once()
+
+    async def _idle(self, stop: asyncio.Event, idle_s: float) -> None:
+        """Wait for a new alert, ``stop`` or ``idle_s`` (retries fall due with time)."""
+        waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wakeup.wait())]
+        try:
+            await asyncio.wait(waits, timeout=idle_s, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waits:
+                w.cancel()

@@ -27,6 +27,7 @@ class WebhookReceiver:
     tolerance_s: int = 300
     delay_s: float = 0.0  # a slow receiver, for tests that kill the sender mid-delivery
     received: dict[str, dict[str, Any]] = field(default_factory=dict)
+    arrived_at: dict[str, float] = field(default_factory=dict)  # key -> wall time (latency)
     duplicates: int = 0
     rejected: int = 0
     _runner: web.AppRunner | None = None
@@ -46,6 +47,7 @@ class WebhookReceiver:
             self.duplicates += 1
         else:
             self.received[key] = json.loads(body)
+            self.arrived_at[key] = time.time()
         return web.Response(status=204)
 
     async def start(self) -> None:

@@ -67,9 +67,15 @@ class IncidentEngine:
     def __init__(self, pool: asyncpg.Pool, policy: Policy, channels: Sequence[str],
                  weights: Mapping[str, float] | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 weights_ttl_s: float = 60.0) -> None:
-        """``weights`` fixes detector weights; without it they come from analyst feedback."""
+                 weights_ttl_s: float = 60.0,
+                 on_alert: Callable[[], None] | None = None) -> None:
+        """``weights`` fixes detector weights; without it they come from analyst feedback.
+
+        ``on_alert`` runs after a transaction that enqueued an alert commits, so the outbox
+        can deliver at once instead of at its next poll.
+        """
         self.pool = pool
+        self.on_alert = on_alert
         self.policy = policy
         self.channels = list(channels)
         self.fixed_weights = weights
@@ -95,6 +101,8 @@ class IncidentEngine:
         for key in sorted(groups):
             async with self.pool.acquire() as conn, conn.transaction():
                 decisions.append(await self._decide(conn, key, groups[key]))
+            if decisions[-1].alert_id is not None and self.on_alert is not None:
+                self.on_alert()
         return decisions
 
     async def _decide(self, conn: Connection, key: str, new: list[Finding]) -> Decision:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 from typing import Any
@@ -118,3 +119,25 @@ async def test_reorged_alert_gets_one_retraction_follow_up(pool: asyncpg.Pool) -
     kinds = sorted(p["kind"] for p in receiver.received.values())
     assert kinds == ["alert", "retraction"]
     assert await pool.fetchval("SELECT status FROM incidents") == "retracted"
+
+
+async def test_new_alert_wakes_an_idle_outbox(pool: asyncpg.Pool) -> None:
+    """An alert is delivered when it commits, not at the outbox's next idle poll."""
+    receiver = WebhookReceiver(SECRET, free_port())
+    await receiver.start()
+    loop = OutboxLoop(pool, {"webhook": WebhookChannel(receiver.url, SECRET)})
+    engine = IncidentEngine(pool, Policy(), ["webhook"], on_alert=loop.wakeup.set)
+    stop = asyncio.Event()
+    task = asyncio.create_task(loop.run(stop, idle_s=3600))  # it would sleep for an hour
+    try:
+        await asyncio.sleep(0.3)  # the loop found nothing and went idle
+        await engine.process([finding(7)])
+        async with asyncio.timeout(20):
+            while not receiver.received:
+                await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await task
+        await receiver.stop()
+    assert [p["incident"]["summary"] for p in receiver.received.values()] == [
+        "burst on contract 7"]

@@ -1,0 +1,189 @@
+"""The daemon as an operator runs it: alert latency, memory and decode throughput.
+
+A real ``hafeniq-chain run`` process follows a fresh world over WebSocket while benign
+traffic flows, then every on-chain attack scenario runs. Figures:
+
+- alert latency: from the moment the block is announced by the node (our own
+  ``newHeads`` subscription, a millisecond after Anvil mines it) to the moment the
+  signed webhook is received and verified by a local receiver, for every first alert;
+- the daemon's resident memory (RSS and peak) after indexing the benign world;
+- decode throughput: raw block + receipt JSON to typed records (``normalize_block``),
+  single core, over the benign blocks.
+
+Run alone with ``.venv/bin/python -m bench.daemon_bench [N_TX]``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import websockets
+from web3 import Web3
+
+from hafeniq_chain.alert.receiver import WebhookReceiver
+from hafeniq_chain.chain.anvil import free_port
+from hafeniq_chain.decode.abi_registry import AbiRegistry
+from hafeniq_chain.decode.normalize import normalize_block
+from hafeniq_chain.store.database import create_pool
+from hafeniq_chain.store.embedded import EmbeddedPostgres
+from hafeniq_chain.store.migrator import migrate
+from hafeniq_chain.world.scenarios import SCENARIOS, run_scenario
+from hafeniq_chain.world.state import build_world, start_world
+from hafeniq_chain.world.traffic import run_benign
+
+OFFCHAIN = {"coordinated_withdrawals"}
+ATTACK_SEEDS = (1, 2, 3)
+
+
+class HeadClock:
+    """Wall time at which each block number was announced over ``newHeads``."""
+
+    def __init__(self, ws_url: str) -> None:
+        self.ws_url = ws_url
+        self.seen: dict[int, float] = {}
+
+    async def run(self) -> None:
+        async with websockets.connect(self.ws_url, max_size=None) as ws:
+            await ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_subscribe",
+                                      "params": ["newHeads"]}))
+            async for message in ws:
+                now = time.time()
+                head = json.loads(message).get("params", {}).get("result")
+                if head:
+                    self.seen.setdefault(int(head["number"], 16), now)
+
+
+def _rss_kib(pid: int) -> dict[str, int]:
+    """VmRSS and VmHWM (peak) of a process, in KiB, from /proc."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            fields[name] = int(value.split()[0])
+    return fields
+
+
+async def _indexed(pool: Any, head: int, within_s: float = 600) -> None:
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        if (await pool.fetchval("SELECT block_number FROM cursors WHERE name = 'head'") or -1
+                ) >= head:
+            return
+        await asyncio.sleep(0.2)
+    raise TimeoutError(f"the daemon did not index block {head} within {within_s}s")
+
+
+def _decode_rate(http_url: str, first: int, last: int) -> tuple[float, float, int]:
+    """(txs/s, logs/s, logs) decoding the raw JSON of blocks ``first..last`` on one core."""
+    raw: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
+    with httpx.Client(timeout=60) as client:
+        for start in range(first, last + 1, 50):
+            numbers = range(start, min(start + 50, last + 1))
+            calls = [{"jsonrpc": "2.0", "id": 2 * i + k, "method": m, "params": [hex(n), *p]}
+                     for i, n in enumerate(numbers)
+                     for k, (m, p) in enumerate((("eth_getBlockByNumber", [True]),
+                                                 ("eth_getBlockReceipts", [])))]
+            answers = sorted(client.post(http_url, json=calls).json(), key=lambda a: a["id"])
+            raw += [(answers[i]["result"], answers[i + 1]["result"])
+                    for i in range(0, len(answers), 2)]
+    registry = AbiRegistry.load()
+    started = time.process_time()
+    bundles = [normalize_block(31337, block, receipts, registry) for block, receipts in raw]
+    cpu = time.process_time() - started
+    txs = sum(len(b.transactions) for b in bundles)
+    logs = sum(len(b.logs) for b in bundles)
+    return txs / cpu, logs / cpu, logs
+
+
+async def _measure(n_tx: int, work: Path) -> list[tuple[str, str]]:
+    server = EmbeddedPostgres(work / "db")
+    dsn = server.start()
+    pool = await create_pool(dsn, max_size=2)
+    await migrate(pool)
+    node, manifest = start_world(build_world(work / "world"))
+    secret = secrets.token_hex(16)
+    receiver = WebhookReceiver(secret, free_port())
+    await receiver.start()
+    clock = HeadClock(node.ws_url)
+    clock_task = asyncio.create_task(clock.run())
+    env = {**os.environ, "HAFENIQ_STORE__DSN": dsn, "HAFENIQ_ALERTS__WEBHOOK_URL": receiver.url,
+           "HAFENIQ_ALERTS__WEBHOOK_SECRET": secret, "HAFENIQ_API__ENABLED": "false",
+           "HAFENIQ_CHAIN__POLL_INTERVAL_S": "0.2", "HAFENIQ_LOG_LEVEL": "warning"}
+    daemon = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "hafeniq_chain", "run", "--rpc", node.ws_url, "--from", "0",
+        env=env, stdout=subprocess.DEVNULL, stderr=(work / "daemon.log").open("w"))
+    try:
+        w3 = Web3(Web3.HTTPProvider(node.http_url))
+        first = w3.eth.block_number + 1
+        started = time.monotonic()
+        await asyncio.to_thread(run_benign, w3, manifest, 42, n_tx)
+        benign_last = w3.eth.block_number
+        await _indexed(pool, benign_last)
+        index_s = time.monotonic() - started
+        memory = _rss_kib(daemon.pid)
+        for name in (n for n in SCENARIOS if n not in OFFCHAIN):
+            for seed in ATTACK_SEEDS:
+                await asyncio.to_thread(run_scenario, name, w3, manifest, seed,
+                                        out_dir=work / f"{name}-{seed}")
+        await _indexed(pool, w3.eth.block_number)
+        await asyncio.sleep(3.0)  # the last alerts are in flight
+        latencies = _alert_latencies(w3, receiver, clock.seen)
+        txs_s, logs_s, logs = await asyncio.to_thread(_decode_rate, node.http_url, first,
+                                                      benign_last)
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(daemon.wait(), 60)
+        clock_task.cancel()
+        await receiver.stop()
+        await pool.close()
+        node.stop()
+        server.stop()
+    rows = [("benign world indexed live", f"{n_tx} tx in {index_s:.1f} s"),
+            ("daemon RSS after indexing", f"{memory['VmRSS'] / 1024:.0f} MiB "
+                                          f"(peak {memory['VmHWM'] / 1024:.0f} MiB)"),
+            ("decode throughput (1 core)", f"{txs_s:,.0f} tx/s, {logs_s:,.0f} logs/s "
+                                           f"over {logs:,} logs")]
+    if latencies:
+        q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else latencies * 99
+        rows.append(("alert latency mined -> webhook", f"p50 {q[49] * 1000:.0f} ms, "
+                     f"p99 {q[98] * 1000:.0f} ms over {len(latencies)} alerts"))
+    else:
+        rows.append(("alert latency mined -> webhook", "no alert received"))
+    return rows
+
+
+def _alert_latencies(w3: Web3, receiver: WebhookReceiver, seen: dict[int, float]
+                     ) -> list[float]:
+    """For each first alert: received time minus the announce time of its newest block."""
+    out = []
+    for key, payload in receiver.received.items():
+        if payload.get("kind") != "alert" or not payload.get("tx_hashes"):
+            continue
+        blocks = [int(w3.eth.get_transaction_receipt(h)["blockNumber"])
+                  for h in payload["tx_hashes"]]
+        mined = seen.get(max(blocks))
+        if mined is not None:
+            out.append(receiver.arrived_at[key] - mined)
+    return out
+
+
+def run(n_tx: int = 10_000) -> list[tuple[str, str]]:
+    with tempfile.TemporaryDirectory(prefix="hafeniq-daemon-bench-") as tmp:
+        return asyncio.run(_measure(n_tx, Path(tmp)))
+
+
+if __name__ == "__main__":
+    for figure, value in run(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000):
+        print(f"{figure:34} {value}")
