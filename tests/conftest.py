@@ -3,6 +3,7 @@ and a real Anvil node. Nothing here is mocked."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -35,21 +36,30 @@ def _with_database(dsn: str, name: str) -> str:
     return f"{base.rsplit('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
 
 
-@pytest.fixture
-async def empty_dsn(pg_server: str) -> AsyncIterator[str]:
-    """A brand-new, empty database for one test; dropped afterwards."""
+@contextlib.asynccontextmanager
+async def fresh_database(pg_server: str) -> AsyncIterator[str]:
+    """A brand-new, empty database on the session's server; dropped afterwards."""
     name = f"t_{uuid.uuid4().hex[:12]}"
     admin = await asyncpg.connect(pg_server)
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    yield _with_database(pg_server, name)
-    admin = await asyncpg.connect(pg_server)
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        yield _with_database(pg_server, name)
     finally:
-        await admin.close()
+        admin = await asyncpg.connect(pg_server)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@pytest.fixture
+async def empty_dsn(pg_server: str) -> AsyncIterator[str]:
+    """A brand-new, empty database for one test."""
+    async with fresh_database(pg_server) as dsn:
+        yield dsn
 
 
 @pytest.fixture
