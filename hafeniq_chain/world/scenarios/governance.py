@@ -46,9 +46,11 @@ def voting_ring(ctx: ScenarioContext) -> list[Label]:
     funder = ctx.actor("funder", eth=200)
     ring = [ctx.actor("ring", i, eth=0) for i in range(rng.randint(5, 12))]
     support = rng.choice([0, 1])
-    ctx.mined([wd.transfer(me, "HGOV", funder, 400_000 * E18)])
+    # Modest stakes: many seeds must fit in one world's HGOV supply (10M, partly held).
+    stake = rng.randint(2_000, 10_000) * E18
+    ctx.mined([wd.transfer(me, "HGOV", funder, stake * len(ring))])
     funding = ctx.mined([wd.send_eth(funder, r, E18) for r in ring]
-                        + [wd.transfer(funder, "HGOV", r, 30_000 * E18) for r in ring])
+                        + [wd.transfer(funder, "HGOV", r, stake) for r in ring])
     delegations = ctx.mined([wd.delegate(r, r) for r in ring])
     _, pid, ptx = _open_proposal(ctx, me, f"Treasury diversification #{ctx.seed}")
     votes = []
