@@ -48,8 +48,11 @@ def nomad_copycat(ctx: ScenarioContext) -> list[Label]:
     amount = rng.randint(10_000, 60_000) * 10**6
     salt = bytes(32)
     template = calldata("process(bytes)", _message(ctx, first, amount, salt))
-    hashes = ctx.mined([ctx.s.send(first, wd.bridge.address, template, gas=200_000)])
     copycats = [ctx.actor("copycat", i, eth=1) for i in range(rng.randint(10, 30))]
+    # The escrow holds other users' deposits worth the whole wave (many seeds in one world
+    # would otherwise run it dry and the later copycats would revert).
+    ctx.mined([wd.mint("HUSDC", wd.bridge.address, amount * (len(copycats) + 1))])
+    hashes = ctx.mined([ctx.s.send(first, wd.bridge.address, template, gas=200_000)])
     per_block = rng.choice([1, 3, 5])
     set_automine(ctx.w3, False)
     try:
