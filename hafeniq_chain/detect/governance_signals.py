@@ -82,7 +82,7 @@ class GovernanceSignalsDetector:
     def _spikes_before_snapshots(self, block: int, chain_id: int) -> list[Finding]:
         """Raise a spike once per (token, proposal) whose snapshot is due soon after it."""
         out = []
-        for spike in self.recent_spikes:
+        for spike in reversed(self.recent_spikes):  # the latest window holds the most
             due = sorted((s, g, p) for (g, p), s in self.snapshots.items()
                          if spike.block <= s <= spike.block + self.snapshot_blocks
                          and (spike.token, g, p) not in self.raised)

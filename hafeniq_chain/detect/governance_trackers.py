@@ -24,11 +24,16 @@ class Burst:
 
 @dataclass
 class ProposalBurstTracker:
-    """Proposals per governor within ``window_blocks``; burst = far above the learned count."""
+    """Proposals per governor within ``window_blocks``; burst = far above the learned count.
+
+    A count is learned only once its window has closed without a burst, so the ramp into a
+    burst never becomes its own baseline.
+    """
 
     window_blocks: int = 50
     min_burst: int = 5
     recent: dict[str, deque[ProposalCreated]] = field(default_factory=dict)
+    pending: dict[str, deque[tuple[int, int]]] = field(default_factory=dict)
     base: dict[str, BlendedBaseline] = field(default_factory=dict)
 
     def observe(self, block: int, proposals: list[ProposalCreated]) -> list[Burst]:
@@ -39,13 +44,17 @@ class ProposalBurstTracker:
             while q and q[0].block <= block - self.window_blocks:
                 q.popleft()
             base = self.base.setdefault(governor, BlendedBaseline.new())
+            waiting = self.pending.setdefault(governor, deque())
+            while waiting and waiting[0][0] <= block - self.window_blocks:
+                base.update(float(waiting.popleft()[1]))
             count = len(q)
             normal = base.mean if base.n else None
             if count >= self.min_burst and (normal is None or
                                             count > normal + 4 * max(base.std, 0.5)):
                 out.append(Burst(governor, tuple(q), normal))
+                waiting.clear()
             else:
-                base.update(float(count))
+                waiting.append((block, count))
         return out
 
 
@@ -147,8 +156,9 @@ class ConcentrationTracker:
         self.blocks[token] = self.blocks.get(token, 0) + 1
         base = self.base.setdefault(token, BlendedBaseline.new())
         jump, delegate, peak = best
-        warm = self.blocks[token] > self.warmup_blocks
-        if warm and jump >= max(self.min_jump, base.mean + 6 * base.std):
+        if self.blocks[token] <= self.warmup_blocks:
+            return None  # discovering existing holders: their "jumps" are not changes
+        if jump >= max(self.min_jump, base.mean + 6 * base.std):
             txs = tuple(dict.fromkeys(c.tx_hash for c in changes if c.delegate == delegate))
             return Concentration(token, delegate, before[delegate], peak, top_before,
                                  top_peak, txs, base.mean if base.n else None)
