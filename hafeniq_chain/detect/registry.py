@@ -8,10 +8,14 @@ from hafeniq_chain.detect.arbitrage import ArbitrageDetector
 from hafeniq_chain.detect.base import Detector
 from hafeniq_chain.detect.bridging import CopycatWaveDetector
 from hafeniq_chain.detect.drift import DriftDetector
+from hafeniq_chain.detect.governance_flash import FlashLoanVoteDetector
+from hafeniq_chain.detect.governance_signals import GovernanceSignalsDetector
 from hafeniq_chain.detect.jit import JitDetector
 from hafeniq_chain.detect.mev_cluster import MevClusterDetector
+from hafeniq_chain.detect.privileged_proposal import PrivilegedProposalDetector
 from hafeniq_chain.detect.sandwich import SandwichDetector
 from hafeniq_chain.detect.sandwich_setup import SandwichSetupDetector
+from hafeniq_chain.detect.voting_ring import VotingRingDetector
 
 DETECTOR_FACTORIES: dict[str, Callable[[], Detector]] = {
     "sandwich": SandwichDetector,
@@ -21,6 +25,10 @@ DETECTOR_FACTORIES: dict[str, Callable[[], Detector]] = {
     "sandwich_setup": SandwichSetupDetector,
     "mev_cluster": MevClusterDetector,
     "copycat_wave": CopycatWaveDetector,
+    "flash_loan_vote": FlashLoanVoteDetector,
+    "voting_ring": VotingRingDetector,
+    "governance_signals": GovernanceSignalsDetector,
+    "privileged_proposal": PrivilegedProposalDetector,
 }
 
 
