@@ -99,6 +99,7 @@ async def run_world(settings: Settings, pool: asyncpg.Pool, work: Path, *, benig
         try:
             progress(f"benign traffic: {benign_tx} transactions")
             await asyncio.to_thread(run_benign, w3, manifest, seeds[0], benign_tx)
+            benign_last = w3.eth.block_number
             for name in scenarios:
                 for seed in seeds:
                     progress(f"scenario {name} (seed {seed})")
@@ -117,7 +118,7 @@ async def run_world(settings: Settings, pool: asyncpg.Pool, work: Path, *, benig
             await task
         return WorldRun(await _findings(pool), [lb for lb in labels if lb.scenario
                                                not in OFFCHAIN],
-                        await _benign(pool, labels), offchain)
+                        await _benign(pool, labels, benign_last), offchain)
     finally:
         node.stop()
 
@@ -134,10 +135,12 @@ async def _findings(pool: asyncpg.Pool) -> list[EvalFinding]:
             for r in rows]
 
 
-async def _benign(pool: asyncpg.Pool, labels: Sequence[AttackLabel]) -> list[str]:
+async def _benign(pool: asyncpg.Pool, labels: Sequence[AttackLabel], last: int) -> list[str]:
+    """Transactions of the benign phase (up to ``last``); scenarios run after it, and their
+    staging (proposals, top-ups) is neither attack nor benign traffic."""
     attack = {h for lb in labels for h in lb.tx_hashes}
-    return [r["hash"] for r in await pool.fetch("SELECT hash FROM transactions")
-            if r["hash"] not in attack]
+    rows = await pool.fetch("SELECT hash FROM transactions WHERE block_number <= $1", last)
+    return [r["hash"] for r in rows if r["hash"] not in attack]
 
 
 def default_scenarios() -> list[str]:
