@@ -16,13 +16,16 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.1f}%"
 
 
-def _counts_table(title: str, rows: dict[str, Counts]) -> Table:
+def _counts_table(title: str, rows: dict[str, Counts],
+                  alerted: dict[str, int] | None = None) -> Table:
     table = Table(title=title)
-    for column in ("name", "TP", "FP", "FN", "precision", "recall", "F1"):
+    columns = ["name", "TP", "FP", "FN", "precision", "recall", "F1"]
+    for column in columns + (["alerted"] if alerted is not None else []):
         table.add_column(column, justify="left" if column == "name" else "right")
     for name, c in sorted(rows.items()):
+        extra = [f"{alerted.get(name, 0)}/{c.tp + c.fn}"] if alerted is not None else []
         table.add_row(name, str(c.tp), str(c.fp), str(c.fn), _pct(c.precision),
-                      _pct(c.recall), _pct(c.f1))
+                      _pct(c.recall), _pct(c.f1), *extra)
     return table
 
 
@@ -40,7 +43,7 @@ def report_tables(report: EvalReport) -> list[Table]:
     for scenario, early in sorted(report.blocks_early.items()):
         summary.add_row(f"{scenario}: blocks before last attack tx (min)", str(min(early)))
     return [_counts_table("per detector", report.by_detector),
-            _counts_table("per scenario", report.by_scenario), summary]
+            _counts_table("per scenario", report.by_scenario, report.alerted), summary]
 
 
 def report_json(report: EvalReport) -> dict[str, Any]:
@@ -49,7 +52,8 @@ def report_json(report: EvalReport) -> dict[str, Any]:
     return {
         "schema_version": EVAL_SCHEMA_VERSION,
         "detectors": {k: v.as_dict() for k, v in sorted(report.by_detector.items())},
-        "scenarios": {k: v.as_dict() for k, v in sorted(report.by_scenario.items())},
+        "scenarios": {k: {**v.as_dict(), "alerted": report.alerted.get(k, 0)}
+                      for k, v in sorted(report.by_scenario.items())},
         "benign": {"transactions": report.benign_tx_total,
                    "flagged": report.benign_tx_flagged,
                    "false_positive_rate": report.benign_fp_rate},

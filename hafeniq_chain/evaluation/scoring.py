@@ -64,6 +64,7 @@ class EvalReport:
     benign_tx_flagged: int = 0
     latencies_s: list[float] = field(default_factory=list)
     blocks_early: dict[str, list[int]] = field(default_factory=dict)
+    alerted: dict[str, int] = field(default_factory=dict)  # scenario -> attacks with an alert
 
     @property
     def benign_fp_rate(self) -> float | None:
@@ -84,9 +85,17 @@ def matches(finding: EvalFinding, label: AttackLabel) -> bool:
 
 
 def score(findings: Sequence[EvalFinding], labels: Sequence[AttackLabel],
-          benign_tx_hashes: Iterable[str] = ()) -> EvalReport:
-    """Compute the evaluation report; deterministic for the same inputs."""
+          benign_tx_hashes: Iterable[str] = (), alerts: Sequence[EvalFinding] = ()
+          ) -> EvalReport:
+    """Compute the evaluation report; deterministic for the same inputs.
+
+    ``alerts`` (what reached the channels, in the same shape as findings) give, per
+    scenario, how many attacks raised at least one alert.
+    """
     report = EvalReport()
+    for label in labels:
+        alerted = any(matches(alert, label) for alert in alerts)
+        report.alerted[label.scenario] = report.alerted.get(label.scenario, 0) + alerted
     detected: dict[int, list[EvalFinding]] = defaultdict(list)
     attack_txs = {h for label in labels for h in label.tx_hashes}
     benign = {h.lower() for h in benign_tx_hashes} - attack_txs

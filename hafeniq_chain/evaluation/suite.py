@@ -30,7 +30,7 @@ async def evaluate(settings: Settings, work: Path, benign_tx: int, seeds: list[i
     finally:
         await pool.close()
         server.stop()
-    report = score(run.findings, run.labels, run.benign_tx_hashes)
+    report = score(run.findings, run.labels, run.benign_tx_hashes, run.alerts)
     for key, (tp, fn, fp, _) in run.offchain.items():
         scenario = key.split(":")[0]
         for bucket in (report.by_scenario.setdefault(scenario, Counts()),

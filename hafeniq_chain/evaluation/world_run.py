@@ -39,6 +39,7 @@ class WorldRun:
     labels: list[AttackLabel]
     benign_tx_hashes: list[str]
     offchain: dict[str, tuple[int, int, int, int]]  # scenario -> (tp, fn, fp, benign n)
+    alerts: list[EvalFinding]  # every alert (not retraction) the channels were given
 
 
 async def _wait_indexed(pool: asyncpg.Pool, head: int, within_s: float = 120) -> None:
@@ -118,7 +119,8 @@ async def run_world(settings: Settings, pool: asyncpg.Pool, work: Path, *, benig
             await task
         return WorldRun(await _findings(pool), [lb for lb in labels if lb.scenario
                                                not in OFFCHAIN],
-                        await _benign(pool, labels, benign_last), offchain)
+                        await _benign(pool, labels, benign_last), offchain,
+                        await _alerts(pool))
     finally:
         node.stop()
 
@@ -132,6 +134,13 @@ async def _findings(pool: asyncpg.Pool) -> list[EvalFinding]:
     return [EvalFinding(r["detector"], r["kind"], tuple(r["tx_hashes"]), tuple(r["entities"]),
                         r["block_from"], r["block_to"],
                         float(r["latency"]) if r["latency"] is not None else None)
+            for r in rows]
+
+
+async def _alerts(pool: asyncpg.Pool) -> list[EvalFinding]:
+    rows = await pool.fetch("SELECT kind, payload FROM alerts WHERE kind <> 'retraction'")
+    return [EvalFinding("alert", r["kind"], tuple(r["payload"].get("tx_hashes", [])),
+                        tuple(r["payload"]["incident"].get("entities", [])), None, None)
             for r in rows]
 
 

@@ -65,3 +65,15 @@ def test_malformed_label_line_names_its_line(tmp_path: Path) -> None:
         load_labels(path)
     path.write_text(json.dumps({"scenario": "s", "tx_hashes": ["0xAB"]}) + "\n")
     assert load_labels(path)[0].tx_hashes == ("0xab",)
+
+
+def test_alerted_counts_attacks_whose_alert_reached_the_channels() -> None:
+    labels = [label("sandwich", ["0xa1"], ["0xatt"], 10, 10),
+              label("sandwich", ["0xb1"], ["0xatt2"], 20, 20),
+              label("ring", ["0xr1"], ["0xfunder"], 30, 40)]
+    alerts = [EvalFinding("alert", "alert", ("0xa1",), (), None, None),
+              EvalFinding("alert", "update", (), ("0xfunder",), None, None),
+              EvalFinding("alert", "alert", ("0xunrelated",), (), None, None)]
+    report = score([], labels, alerts=alerts)
+    assert report.alerted == {"sandwich": 1, "ring": 1}
+    assert report_json(report)["scenarios"]["ring"]["alerted"] == 1
