@@ -23,10 +23,13 @@ def test_uniform_histogram_has_maximal_entropy(k: int) -> None:
 
 
 @given(st.lists(st.floats(-1e6, 1e6), min_size=3, max_size=100), st.floats(1e3, 1e9))
-def test_robust_z_resists_one_outlier(values: list[float], outlier: float) -> None:
-    base = robust_z(values[0], values)
-    with_outlier = robust_z(values[0], [*values, 1e7 + outlier])
-    assert (math.isinf(base) and math.isinf(with_outlier)) or abs(with_outlier) <= abs(base) + 2
+def test_robust_z_ignores_how_extreme_one_outlier_is(values: list[float], outlier: float
+                                                    ) -> None:
+    # NOTE: an outlier does shift the median by one rank (on 5 samples that alone can move
+    # z by more than 2), but its size never matters: 1e7 and 1e9 give the same score.
+    near = robust_z(values[0], [*values, 1e7])
+    far = robust_z(values[0], [*values, 1e7 + outlier])
+    assert near == far
 
 
 def test_robust_z_of_the_median_is_zero() -> None:
