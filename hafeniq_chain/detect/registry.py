@@ -8,6 +8,7 @@ from hafeniq_chain.detect.arbitrage import ArbitrageDetector
 from hafeniq_chain.detect.base import Detector
 from hafeniq_chain.detect.bridging import CopycatWaveDetector
 from hafeniq_chain.detect.drift import DriftDetector
+from hafeniq_chain.detect.hot_wallet_forecast import HotWalletForecastDetector
 from hafeniq_chain.detect.jit import JitDetector
 from hafeniq_chain.detect.mev_cluster import MevClusterDetector
 from hafeniq_chain.detect.sandwich import SandwichDetector
@@ -21,6 +22,7 @@ DETECTOR_FACTORIES: dict[str, Callable[[], Detector]] = {
     "sandwich_setup": SandwichSetupDetector,
     "mev_cluster": MevClusterDetector,
     "copycat_wave": CopycatWaveDetector,
+    "hot_wallet_forecast": HotWalletForecastDetector,
 }
 
 
