@@ -77,10 +77,11 @@ class WithdrawalRiskEngine:
         requests see each other in order; the decision is written by group commit and
         the response waits for its COMMIT.
         """
+        # NOTE: LiveState reads through the pool, so before this request holds a connection.
+        full = await self.live.history(req.tenant, req.account_id)
+        window = await self.live.window(req.tenant, req.occurred_at)
         async with self.pool.acquire() as proxy:
             conn = cast(asyncpg.Connection, proxy)
-            full = await self.live.history(req.tenant, req.account_id)
-            window = await self.live.window(req.tenant, req.occurred_at)
             extra = [*await self._enrichment(conn, req),
                      *await self.sessions.contributions(conn, req)]
             forecast = await self._forecast(conn, req)
@@ -115,17 +116,21 @@ class WithdrawalRiskEngine:
                 parts, view.state, transition, view.freeze_accounts, incident_id,
                 screening_lines(req, base, view, transition, score, action),
                 forecast=verdict.as_dict())
-            if verdict.anomalous and not verdict.rejects:
-                log.warning("forecast.anomaly_logged", tenant=req.tenant,
-                            request_id=req.request_id, **verdict.as_dict())
-            result.decision_id = await self.writer.submit(PendingDecision(
-                req, request_payload(req, is_new), score, action.value,
-                sorted({str(c.code) for c in parts}), decision_details(req, result)))
-            if result.decision_id is None:
-                self.live.unrecord(req.tenant, mine)
-                previous = await load_decision(conn, req.tenant, req.request_id)
-                if previous is not None:
-                    return previous
+        if verdict.anomalous and not verdict.rejects:
+            log.warning("forecast.anomaly_logged", tenant=req.tenant,
+                        request_id=req.request_id, **verdict.as_dict())
+        # NOTE: the connection is back in the pool before waiting for the group commit,
+        # whose flusher needs one: holding it here would deadlock a full pool.
+        result.decision_id = await self.writer.submit(PendingDecision(
+            req, request_payload(req, is_new), score, action.value,
+            sorted({str(c.code) for c in parts}), decision_details(req, result)))
+        if result.decision_id is None:
+            self.live.unrecord(req.tenant, mine)
+            async with self.pool.acquire() as proxy:
+                previous = await load_decision(cast(asyncpg.Connection, proxy), req.tenant,
+                                               req.request_id)
+            if previous is not None:
+                return previous
         log.info("offchain.withdrawal_scored", tenant=req.tenant, request_id=req.request_id,
                  score=score, action=action.value, platform=view.state.value)
         return result

@@ -18,6 +18,7 @@ from decimal import Decimal
 from hafeniq_chain.offchain.history import PastWithdrawal, WindowSummary
 
 MAX_ENTRIES = 500_000
+SKEW = timedelta(seconds=5)
 
 
 @dataclass(order=True, frozen=True)
@@ -102,8 +103,13 @@ class TenantWindow:
             self.complete_from = self.entries[0].at if self.entries else self.newest
 
     def is_current(self, at: datetime) -> bool:
-        """Is the running window the one ending at ``at``?"""
-        return self.newest is not None and at >= self.newest
+        """May the running window stand for the one ending at ``at``?
+
+        Concurrent requests arrive a little out of order; a request up to ``SKEW`` older
+        than the newest is judged on the newest window (a few seconds of difference in a
+        10-minute window), instead of re-summarising the whole window for it.
+        """
+        return self.newest is not None and at >= self.newest - SKEW
 
     def covers(self, start: datetime) -> bool:
         """Are all entries after ``start`` retained (so a slice is exact)?"""
