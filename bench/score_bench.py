@@ -57,6 +57,12 @@ async def _seed(dsn: str) -> tuple[str, list[str], list[str]]:
         await pool.close()
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _wait_ready(url: str, proc: subprocess.Popen[bytes]) -> None:
     for _ in range(300):
         if proc.poll() is not None:
@@ -86,16 +92,27 @@ def run() -> list[tuple[str, str]]:
             try:
                 url = f"http://127.0.0.1:{port}"
                 _wait_ready(url, server)
-                results = [_load(url, key, accounts, destinations, rate)
-                           for rate in (LIGHT_RATE, RATE)]
+                results = []
+                for rate in (LIGHT_RATE, RATE):
+                    cpu_before = _cpu_seconds(server.pid)
+                    results.append(_load(url, key, accounts, destinations, rate))
+                    results[-1]["server_cpu_ms_per_req"] = (
+                        (_cpu_seconds(server.pid) - cpu_before) * 1000
+                        / max(results[-1]["ok"] + results[-1]["errors"], 1))
             finally:
                 server.terminate()
-                server.wait(timeout=30)
+                try:
+                    server.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    server.kill()
+                    server.wait()
         finally:
             pg.stop()
     rows: list[tuple[str, str]] = []
     for rate, result in zip((LIGHT_RATE, RATE), results, strict=True):
         rows += [
+            (f"{rate:.0f} req/s server CPU",
+             f"{result['server_cpu_ms_per_req']:.2f} ms per request (API process only)"),
             (f"{rate:.0f} req/s achieved",
              f"{result['achieved_rps']:.0f} req/s, {result['ok']}/{result['sent']} ok,"
              f" {result['errors']} errors, {result['unfinished']} unfinished after 30 s drain"),

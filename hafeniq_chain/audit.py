@@ -17,7 +17,7 @@ import asyncpg
 from hafeniq_chain.store.database import Connection
 
 GENESIS = "0" * 64
-_APPEND_LOCK = 0x6175_6469_74  # "audit"
+APPEND_LOCK = 0x6175_6469_74  # "audit"
 
 
 def canonical_json(value: Any) -> str:
@@ -40,7 +40,7 @@ async def append_audit(conn: Connection, kind: str, subject: str,
     """
     if not conn.is_in_transaction():
         raise RuntimeError("append_audit must run inside the decision's transaction")
-    await conn.execute("SELECT pg_advisory_xact_lock($1)", _APPEND_LOCK)
+    await conn.execute("SELECT pg_advisory_xact_lock($1)", APPEND_LOCK)
     prev = await conn.fetchval("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1")
     # NOTE: round-trip the payload through JSON so the hash covers what Postgres stores.
     stored = json.loads(canonical_json(payload))

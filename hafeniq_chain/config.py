@@ -131,6 +131,9 @@ class ForecastSettings(_Section):
     retrain_hour: int = Field(default=3, ge=0, le=23)
     default_mode: Literal["log_only", "reject"] = "log_only"
     modes: dict[str, Literal["log_only", "reject"]] = Field(default_factory=dict)
+    # NOTE: hot wallets pay out heavy-tailed amounts all day; 3 robust SDs (the off-chain
+    # limit) would flag about one routine payout in 700, 5 flags about one in 3.5 million.
+    wallet_sigmas: float = Field(default=5.0, ge=1.0, le=20.0)
 
 
 class Settings(BaseSettings):

@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from hafeniq_chain.chain.rpc import RpcClient
@@ -57,7 +58,7 @@ async def readyz(request: Request, response: Response) -> dict[str, Any]:
     return {"ready": ok, "checks": checks}
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=PlainTextResponse)
 async def metrics() -> Response:
     """Prometheus metrics."""
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

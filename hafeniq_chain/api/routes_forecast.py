@@ -18,4 +18,6 @@ async def retrain(request: Request,
                   ) -> dict[str, int]:
     """Retrain every account's forecast now; returns how many scopes are covered."""
     state: ApiState = request.app.state.hafeniq
-    return await retrain_now(state.pool, state.settings.forecast)
+    counts = await retrain_now(state.pool, state.settings.forecast)
+    state.engine.forget_forecasts()
+    return counts

@@ -10,6 +10,7 @@ from hafeniq_chain.detect.bridging import CopycatWaveDetector
 from hafeniq_chain.detect.drift import DriftDetector
 from hafeniq_chain.detect.governance_flash import FlashLoanVoteDetector
 from hafeniq_chain.detect.governance_signals import GovernanceSignalsDetector
+from hafeniq_chain.detect.hot_wallet_forecast import HotWalletForecastDetector
 from hafeniq_chain.detect.jit import JitDetector
 from hafeniq_chain.detect.mev_cluster import MevClusterDetector
 from hafeniq_chain.detect.privileged_proposal import PrivilegedProposalDetector
@@ -29,6 +30,7 @@ DETECTOR_FACTORIES: dict[str, Callable[[], Detector]] = {
     "voting_ring": VotingRingDetector,
     "governance_signals": GovernanceSignalsDetector,
     "privileged_proposal": PrivilegedProposalDetector,
+    "hot_wallet_forecast": HotWalletForecastDetector,
 }
 
 

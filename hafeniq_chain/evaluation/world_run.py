@@ -20,10 +20,11 @@ from web3 import Web3
 
 from hafeniq_chain.api.app import create_app
 from hafeniq_chain.api.keys import create_api_key
-from hafeniq_chain.config import Settings
+from hafeniq_chain.config import Settings, WatchSettings
 from hafeniq_chain.daemon import Daemon
 from hafeniq_chain.evaluation.labels import AttackLabel
 from hafeniq_chain.evaluation.scoring import EvalFinding
+from hafeniq_chain.world.manifest import Manifest
 from hafeniq_chain.world.scenarios import SCENARIOS, run_scenario
 from hafeniq_chain.world.state import build_world, start_world
 from hafeniq_chain.world.traffic import run_benign
@@ -79,6 +80,14 @@ async def _offchain(pool: asyncpg.Pool, settings: Settings, label: AttackLabel
     return tp, fn, fp, len(events) - len(attack)
 
 
+def manifest_watch(settings: Settings, manifest: Manifest) -> list[WatchSettings]:
+    """The configured watch list plus the world's hot wallet (its payouts are forecast)."""
+    hot = manifest.accounts.get("hot_wallet")
+    if hot is None or any(w.address.lower() == hot.lower() for w in settings.watch):
+        return list(settings.watch)
+    return [*settings.watch, WatchSettings(address=hot, name="hot_wallet", kind="hot_wallet")]
+
+
 async def run_world(settings: Settings, pool: asyncpg.Pool, work: Path, *, benign_tx: int,
                     seeds: Sequence[int], scenarios: Sequence[str],
                     progress: Callable[[str], None] = lambda _: None,
@@ -91,7 +100,8 @@ async def run_world(settings: Settings, pool: asyncpg.Pool, work: Path, *, benig
         run_settings = settings.model_copy(update={
             "chain": settings.chain.model_copy(
                 update={"rpc_urls": [node.ws_url], "poll_interval_s": 0.2}),
-            "api": settings.api.model_copy(update={"enabled": False})})
+            "api": settings.api.model_copy(update={"enabled": False}),
+            "watch": manifest_watch(settings, manifest)})
         daemon = Daemon(run_settings, pool, start_block=0, console_alerts=console_alerts)
         task = asyncio.create_task(daemon.run())
         w3 = Web3(Web3.HTTPProvider(node.http_url))

@@ -1,32 +1,37 @@
 """The withdrawal risk engine: account layer + platform layer + convergence + enrichment.
 
-One request = one transaction: the request is stored as a ``withdrawal_request`` event
-(so it becomes history), scored, and its decision and audit record written together.
+Each request is scored from memory (account histories and platform windows kept current,
+``live_state``) plus a few cached lookups, then stored as a ``withdrawal_request`` event
+(so it becomes history) with its decision and audit link in one group commit.
 """
 
 from __future__ import annotations
 
 import math
+import time
+from datetime import timedelta
+from decimal import Decimal
 from typing import cast
 
 import asyncpg
 
-from hafeniq_chain.audit import append_audit
 from hafeniq_chain.config import ForecastSettings, WithdrawalSettings
 from hafeniq_chain.detect.finding import FeatureDelta
 from hafeniq_chain.detect.reasons import ReasonCode
 from hafeniq_chain.log import get_logger
 from hafeniq_chain.offchain.account_score import account_contributions
 from hafeniq_chain.offchain.baseline import build_baseline
+from hafeniq_chain.offchain.decision_writer import DecisionWriter, PendingDecision
 from hafeniq_chain.offchain.enrichment import flagged_links
-from hafeniq_chain.offchain.forecast import ForecastVerdict, check_amount
-from hafeniq_chain.offchain.forecast_store import account_scope, hour_total, load_forecast
-from hafeniq_chain.offchain.history import account_history
+from hafeniq_chain.offchain.forecast import AmountForecast, ForecastVerdict, check_amount
+from hafeniq_chain.offchain.forecast_store import account_scope, load_forecast
+from hafeniq_chain.offchain.history import PastWithdrawal
 from hafeniq_chain.offchain.incident import record_incident
+from hafeniq_chain.offchain.live_state import LiveState
 from hafeniq_chain.offchain.platform import PlatformLayer, PlatformView
 from hafeniq_chain.offchain.screening_log import screening_lines
 from hafeniq_chain.offchain.session import SessionAnalyser
-from hafeniq_chain.offchain.store import load_decision, store_decision, store_request
+from hafeniq_chain.offchain.store import decision_details, load_decision, request_payload
 from hafeniq_chain.offchain.types import (
     Action,
     Contribution,
@@ -36,6 +41,8 @@ from hafeniq_chain.offchain.types import (
 )
 
 log = get_logger(__name__)
+FORECAST_CACHE_S = 60.0
+LINKS_CACHE_S = 10.0
 
 
 class WithdrawalRiskEngine:
@@ -52,6 +59,10 @@ class WithdrawalRiskEngine:
         self.platform = PlatformLayer(settings)
         self.sessions = SessionAnalyser()
         self._last_state: dict[str, PlatformState] = {}
+        self.live = LiveState(pool, timedelta(seconds=settings.platform_window_s))
+        self.writer = DecisionWriter(pool)
+        self._forecasts: dict[str, tuple[AmountForecast | None, float]] = {}
+        self._links: dict[str, tuple[list[Contribution], float]] = {}
 
     def action_for(self, score: int) -> Action:
         if score >= self.settings.block_at:
@@ -59,22 +70,36 @@ class WithdrawalRiskEngine:
         return Action.HOLD if score >= self.settings.hold_at else Action.APPROVED
 
     async def score(self, req: ScoredWithdrawal) -> ScoreResult:
-        """Score, store and audit ``req``; a repeated request id returns the stored decision."""
-        async with self.pool.acquire() as proxy, proxy.transaction():
+        """Score, store and audit ``req``; a repeated request id returns the stored decision.
+
+        Reads come from memory (``LiveState``) or the database; the request joins the
+        account history and platform window without awaiting in between, so concurrent
+        requests see each other in order; the decision is written by group commit and
+        the response waits for its COMMIT.
+        """
+        # NOTE: LiveState reads through the pool, so before this request holds a connection.
+        full = await self.live.history(req.tenant, req.account_id)
+        window = await self.live.window(req.tenant, req.occurred_at)
+        async with self.pool.acquire() as proxy:
             conn = cast(asyncpg.Connection, proxy)
-            if not await store_request(conn, req):
-                previous = await load_decision(conn, req.tenant, req.request_id)
-                if previous is not None:
-                    return previous
-            history = await account_history(conn, req.tenant, req.account_id, req.occurred_at)
+            extra = [*await self._enrichment(conn, req),
+                     *await self.sessions.contributions(conn, req)]
+            forecast = await self._forecast(conn, req)
+            # NOTE: from here to `record` there is no await: the read-then-record is atomic.
+            history = self.live.before(full, req.occurred_at)
             base = build_baseline(history, req.occurred_at, self.settings.baseline_days)
-            parts = account_contributions(req, base, history)
-            parts += await self._enrichment(conn, req)
-            parts += await self.sessions.contributions(conn, req)
-            view = await self.platform.view(conn, req)
-            parts += self._platform_contributions(req, view, is_new=req.destination
-                                                  not in base.known_destinations)
-            verdict = await self._forecast(conn, req)
+            parts = account_contributions(req, base, history) + extra
+            is_new = req.destination not in base.known_destinations
+            hour_ago = req.occurred_at - timedelta(hours=1)
+            hour_before = sum((w.amount for w in full[-500:]
+                               if hour_ago < w.occurred_at <= req.occurred_at), Decimal(0))
+            mine = PastWithdrawal(req.account_id, req.destination, req.amount, req.occurred_at,
+                                  is_new)
+            self.live.record(req.tenant, mine)
+            view = await self.platform.view(conn, req, window)
+            parts += self._platform_contributions(req, view, is_new)
+            mode = self.forecast_modes.get(req.account_id, self.forecast_settings.default_mode)
+            verdict = check_amount(forecast, mode, req.amount, hour_before)
             score = min(1000, sum(c.points for c in parts))
             action = self.action_for(score)
             if verdict.rejects:
@@ -82,32 +107,50 @@ class WithdrawalRiskEngine:
                 parts.append(self._forecast_contribution(verdict))
             transition = self._transition(req.tenant, view.state)
             half = round(40 + 400 / math.sqrt(base.samples + 1))
-            incident_id = (await record_incident(conn, req.tenant, view, score)
-                           if view.state is PlatformState.CRITICAL else None)
+            incident_id = None
+            if view.state is PlatformState.CRITICAL:
+                async with conn.transaction():
+                    incident_id = await record_incident(conn, req.tenant, view, score)
             result = ScoreResult(
                 req.request_id, score, action, max(0, score - half), min(1000, score + half),
                 parts, view.state, transition, view.freeze_accounts, incident_id,
                 screening_lines(req, base, view, transition, score, action),
                 forecast=verdict.as_dict())
-            if verdict.anomalous and not verdict.rejects:
-                log.warning("forecast.anomaly_logged", tenant=req.tenant,
-                            request_id=req.request_id, **verdict.as_dict())
-            result.decision_id = await store_decision(conn, req, result)
-            await append_audit(conn, "withdrawal_decision", f"withdrawal:{req.request_id}",
-                               {"decision_id": result.decision_id, "score": score,
-                                "action": action.value, "tenant": req.tenant})
+        if verdict.anomalous and not verdict.rejects:
+            log.warning("forecast.anomaly_logged", tenant=req.tenant,
+                        request_id=req.request_id, **verdict.as_dict())
+        # NOTE: the connection is back in the pool before waiting for the group commit,
+        # whose flusher needs one: holding it here would deadlock a full pool.
+        result.decision_id = await self.writer.submit(PendingDecision(
+            req, request_payload(req, is_new), score, action.value,
+            sorted({str(c.code) for c in parts}), decision_details(req, result)))
+        if result.decision_id is None:
+            self.live.unrecord(req.tenant, mine)
+            async with self.pool.acquire() as proxy:
+                previous = await load_decision(cast(asyncpg.Connection, proxy), req.tenant,
+                                               req.request_id)
+            if previous is not None:
+                return previous
         log.info("offchain.withdrawal_scored", tenant=req.tenant, request_id=req.request_id,
                  score=score, action=action.value, platform=view.state.value)
         return result
 
     async def _forecast(self, conn: asyncpg.Connection, req: ScoredWithdrawal
-                        ) -> ForecastVerdict:
-        """The amount-forecast policy verdict (seed 002) for this request."""
-        forecast = await load_forecast(conn, account_scope(req.tenant, req.account_id))
-        mode = self.forecast_modes.get(req.account_id, self.forecast_settings.default_mode)
-        before = await hour_total(conn, req.tenant, req.account_id, req.occurred_at,
-                                  req.request_id)
-        return check_amount(forecast, mode, req.amount, before)
+                        ) -> AmountForecast | None:
+        """The account's trained forecast (seed 002), cached until the next retrain."""
+        scope = account_scope(req.tenant, req.account_id)
+        cached = self._forecasts.get(scope)
+        if cached is not None and time.monotonic() - cached[1] < FORECAST_CACHE_S:
+            return cached[0]
+        forecast = await load_forecast(conn, scope)
+        if len(self._forecasts) > 100_000:
+            self._forecasts.clear()
+        self._forecasts[scope] = (forecast, time.monotonic())
+        return forecast
+
+    def forget_forecasts(self) -> None:
+        """Forecasts were retrained: read them again."""
+        self._forecasts.clear()
 
     @staticmethod
     def _forecast_contribution(verdict: ForecastVerdict) -> Contribution:
@@ -128,9 +171,19 @@ class WithdrawalRiskEngine:
 
     async def _enrichment(self, conn: asyncpg.Connection, req: ScoredWithdrawal
                           ) -> list[Contribution]:
+        """Links of the destination to labelled addresses (cached briefly per address)."""
+        cached = self._links.get(req.destination)
+        if cached is not None and time.monotonic() - cached[1] < LINKS_CACHE_S:
+            return cached[0]
         links = await flagged_links(conn, self.chain_id, req.destination)
-        if not links:
-            return []
+        found = self._link_contribution(links) if links else []
+        if len(self._links) > 100_000:
+            self._links.clear()
+        self._links[req.destination] = (found, time.monotonic())
+        return found
+
+    @staticmethod
+    def _link_contribution(links: list[dict[str, str]]) -> list[Contribution]:
         return [Contribution(ReasonCode.LABELLED_ADDRESS, 400, FeatureDelta(
             "flagged_links", 0, len(links),
             "destination linked to " + ", ".join(f"{x['label']}" for x in links[:3])))]

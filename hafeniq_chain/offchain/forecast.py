@@ -33,15 +33,18 @@ class AmountForecast:
 
 
 def train_forecast(history: list[tuple[datetime, Decimal]], min_samples: int,
-                   trained_at: datetime) -> AmountForecast | None:
-    """Limits from (time, amount) pairs, oldest first; None when too few samples."""
+                   trained_at: datetime, sigmas: float = 3.0) -> AmountForecast | None:
+    """Limits from (time, amount) pairs, oldest first; None when too few samples.
+
+    ``sigmas`` robust SDs above the log-amount centre make the per-transfer limit.
+    """
     if len(history) < min_samples:
         return None
     amounts = np.array([float(a) for _, a in history])
     logs = np.log1p(amounts)
     centre = float(np.median(logs))
     spread = max(float(np.median(np.abs(logs - centre))) * 1.4826, 0.05)
-    tx_limit = math.expm1(centre + 3 * spread)
+    tx_limit = math.expm1(centre + sigmas * spread)
     times = [t for t, _ in history]
     hourly: list[float] = []
     lo = 0

@@ -67,14 +67,3 @@ async def load_forecast(conn: asyncpg.Connection, scope: str) -> AmountForecast 
         return None
     return AmountForecast(state["tx_limit"], state["hourly_limit"], state["samples"],
                           state["trained_at"])
-
-
-async def hour_total(conn: asyncpg.Connection, tenant: str, account_id: str,
-                     at: datetime, exclude_event: str) -> Decimal:
-    """Sum of the account's withdrawal amounts in the hour before ``at``."""
-    total = await conn.fetchval(
-        "SELECT coalesce(sum((payload->>'amount')::numeric), 0) FROM offchain_events"
-        " WHERE tenant = $1 AND account_id = $2 AND kind = 'withdrawal_request'"
-        " AND occurred_at > $3 AND occurred_at <= $4 AND event_id <> $5",
-        tenant, account_id, at - timedelta(hours=1), at, exclude_event)
-    return Decimal(total)

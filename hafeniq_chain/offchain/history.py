@@ -20,18 +20,6 @@ class PastWithdrawal:
     new_destination: bool = False
 
 
-async def account_history(conn: asyncpg.Connection, tenant: str, account_id: str,
-                          before: datetime, limit: int = 5000) -> list[PastWithdrawal]:
-    """The account's withdrawals before ``before``, oldest first (most recent ``limit``)."""
-    rows = await conn.fetch(
-        "SELECT payload->>'destination' AS dst, payload->>'amount' AS amount, occurred_at"
-        " FROM offchain_events WHERE tenant = $1 AND account_id = $2"
-        " AND kind = 'withdrawal_request' AND occurred_at < $3"
-        " ORDER BY occurred_at DESC LIMIT $4", tenant, account_id, before, limit)
-    return [PastWithdrawal(account_id, r["dst"] or "", Decimal(r["amount"] or 0),
-                           r["occurred_at"]) for r in reversed(rows)]
-
-
 _WINDOW = """
 WITH w AS (
     SELECT e.account_id, e.payload->>'destination' AS dst, e.occurred_at,

@@ -6,8 +6,9 @@ far above the platform's usual rate; -> CRITICAL when destinations converge.
 
 from __future__ import annotations
 
+import asyncio
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 import asyncpg
@@ -15,11 +16,11 @@ import asyncpg
 from hafeniq_chain.config import WithdrawalSettings
 from hafeniq_chain.offchain.convergence import Convergence, accounts_to_freeze, find_convergences
 from hafeniq_chain.offchain.history import (
-    WindowSummary,
     destinations_seen_before,
     platform_baseline_counts,
     platform_window,
 )
+from hafeniq_chain.offchain.live_window import TenantWindow, WindowEntry, summarise
 from hafeniq_chain.offchain.types import PlatformState, ScoredWithdrawal
 
 _BASELINE_TTL_S = 300.0
@@ -36,7 +37,6 @@ class PlatformView:
     new_addr_baseline: float
     convergences: list[Convergence]
     freeze_accounts: list[str]
-    window: WindowSummary = field(repr=False)
 
     @property
     def concurrency_delta(self) -> float:
@@ -54,6 +54,7 @@ class PlatformLayer:
         # NOTE: once used before some window, an address stays "not fresh" for any later
         # window, so the answer is cached (bounded) instead of asked again per request.
         self._not_fresh: dict[str, set[str]] = {}
+        self._refreshing: dict[str, asyncio.Lock] = {}
 
     async def _baseline(self, conn: asyncpg.Connection, req: ScoredWithdrawal
                         ) -> tuple[float, float]:
@@ -62,6 +63,15 @@ class PlatformLayer:
         cached = self._baselines.get((req.tenant, day))
         if cached and time.monotonic() - cached[2] < _BASELINE_TTL_S:
             return cached[0], cached[1]
+        # NOTE: one refresh at a time; requests arriving meanwhile wait for its answer.
+        async with self._refreshing.setdefault(req.tenant, asyncio.Lock()):
+            cached = self._baselines.get((req.tenant, day))
+            if cached and time.monotonic() - cached[2] < _BASELINE_TTL_S:
+                return cached[0], cached[1]
+            return await self._refresh_baseline(conn, req, day)
+
+    async def _refresh_baseline(self, conn: asyncpg.Connection, req: ScoredWithdrawal,
+                                day: int) -> tuple[float, float]:
         end = req.occurred_at - timedelta(seconds=self.settings.platform_window_s)
         total, new, days = await platform_baseline_counts(
             conn, req.tenant, end - timedelta(days=self.settings.baseline_days), end)
@@ -73,33 +83,56 @@ class PlatformLayer:
         self._baselines[(req.tenant, day)] = (expected, rate, time.monotonic())
         return expected, rate
 
-    async def view(self, conn: asyncpg.Connection, req: ScoredWithdrawal) -> PlatformView:
-        """The platform view including ``req`` (already stored in this transaction)."""
+    async def view(self, conn: asyncpg.Connection, req: ScoredWithdrawal,
+                   window: TenantWindow) -> PlatformView:
+        """The platform view over (occurred_at - window, occurred_at], ``req`` included.
+
+        The running counts serve the newest request; an older one is summarised from
+        the retained entries, or from the database when those do not reach back enough.
+        """
         s = self.settings
         start = req.occurred_at - timedelta(seconds=s.platform_window_s)
-        window = await platform_window(conn, req.tenant, start, req.occurred_at)
+        if window.is_current(req.occurred_at):
+            accounts, total, new = len(window.accounts), window.total, window.new
+            senders = {d: len(a) for d, a in window.senders.items()}
+            sends = window.current_entries
+        else:
+            summary = (summarise(window.slice(start, req.occurred_at))
+                       if window.covers(start)
+                       else await platform_window(conn, req.tenant, start, req.occurred_at))
+            accounts = len({w.account_id for w in summary.first_sends})
+            total, new = summary.total, summary.new
+            per_destination: dict[str, set[str]] = {}
+            for w in summary.first_sends:
+                per_destination.setdefault(w.destination, set()).add(w.account_id)
+            senders = {d: len(a) for d, a in per_destination.items()}
+
+            def sends() -> list[WindowEntry]:
+                return [WindowEntry(w.occurred_at, w.account_id, w.destination,
+                                    w.new_destination) for w in summary.first_sends]
         expected, base_rate = await self._baseline(conn, req)
-        accounts = {w.account_id for w in window.first_sends}
-        new_rate = window.new / window.total if window.total else 0.0
-        senders: dict[str, set[str]] = {}
-        for w in window.first_sends:
-            senders.setdefault(w.destination, set()).add(w.account_id)
+        new_rate = new / total if total else 0.0
         # NOTE: only destinations reached by enough accounts can converge; check just those.
-        destinations = sorted(d for d, a in senders.items()
-                              if len(a) >= s.convergence_min_accounts)
+        destinations = sorted(d for d, n in senders.items() if n >= s.convergence_min_accounts)
         known = self._not_fresh.setdefault(req.tenant, set())
         unknown = [d for d in destinations if d not in known]
-        seen = await destinations_seen_before(conn, req.tenant, unknown, start)
+        seen = (await destinations_seen_before(conn, req.tenant, unknown, start)
+                if unknown else set())
         if len(known) > 1_000_000:
             known.clear()
         known |= seen
         fresh = set(unknown) - seen
-        convergences = find_convergences(window.first_sends, fresh, s.convergence_min_accounts)
+        convergences: list[Convergence] = []
+        freeze: list[str] = []
+        if fresh:
+            first = summarise([e for e in sends() if e.destination in fresh]).first_sends
+            convergences = find_convergences(first, fresh, s.convergence_min_accounts)
+            freeze = accounts_to_freeze(first, convergences)
         state = PlatformState.NORMAL
-        if (len(accounts) >= s.elevated_min_accounts and len(accounts) >= 4 * max(expected, 0.1)
+        if (accounts >= s.elevated_min_accounts and accounts >= 4 * max(expected, 0.1)
                 and new_rate >= max(0.5, 3 * base_rate)):
             state = PlatformState.ELEVATED
         if convergences:
             state = PlatformState.CRITICAL
-        return PlatformView(state, len(accounts), expected, new_rate, base_rate, convergences,
-                            accounts_to_freeze(window.first_sends, convergences), window)
+        return PlatformView(state, accounts, expected, new_rate, base_rate, convergences,
+                            freeze)

@@ -1,4 +1,5 @@
-"""Rows the engine writes: the request as an event, the decision with everything shown."""
+"""Rows the engine writes (the request as an event, the decision with everything shown),
+and reading a stored decision back."""
 
 from __future__ import annotations
 
@@ -17,24 +18,15 @@ from hafeniq_chain.offchain.types import (
 )
 
 
-async def store_request(conn: asyncpg.Connection, req: ScoredWithdrawal) -> bool:
-    """Store the request as a ``withdrawal_request`` event; False when the id exists."""
-    payload = {**req.context, "destination": req.destination, "asset": req.asset,
-               "amount": str(req.amount), "account_id": req.account_id}
-    inserted = await conn.fetchval(
-        "INSERT INTO offchain_events (tenant, event_id, kind, account_id, occurred_at, payload)"
-        " VALUES ($1, $2, 'withdrawal_request', $3, $4, $5::jsonb || jsonb_build_object("
-        "  'new_destination', NOT EXISTS (SELECT 1 FROM offchain_events p WHERE p.tenant = $1"
-        "  AND p.kind = 'withdrawal_request' AND p.account_id = $3"
-        "  AND p.payload->>'destination' = $6 AND p.occurred_at < $4)))"
-        " ON CONFLICT (tenant, event_id) DO NOTHING RETURNING 1",
-        req.tenant, req.request_id, req.account_id, req.occurred_at, payload, req.destination)
-    return inserted is not None
+def request_payload(req: ScoredWithdrawal, new_destination: bool) -> dict[str, Any]:
+    """The request as stored in ``offchain_events`` (it becomes the account's history)."""
+    return {**req.context, "destination": req.destination, "asset": req.asset,
+            "amount": str(req.amount), "account_id": req.account_id,
+            "new_destination": new_destination}
 
 
-async def store_decision(conn: asyncpg.Connection, req: ScoredWithdrawal,
-                         result: ScoreResult) -> int:
-    """Insert the decision row; ``details`` keeps what the incident summary needs."""
+def decision_details(req: ScoredWithdrawal, result: ScoreResult) -> dict[str, Any]:
+    """The decision's ``details``: the response plus what the incident summary needs."""
     details: dict[str, Any] = {
         **result.as_response(), "account_id": req.account_id, "destination": req.destination,
         "asset": req.asset, "amount": str(req.amount),
@@ -43,12 +35,7 @@ async def store_decision(conn: asyncpg.Connection, req: ScoredWithdrawal,
     }
     if result.incident_id is None:
         details.pop("incident_id")
-    decision_id: int = await conn.fetchval(
-        "INSERT INTO decisions (subject, tenant, risk_score, action, reason_codes, details)"
-        " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        f"withdrawal:{req.request_id}", req.tenant, result.score, result.action.value,
-        sorted({str(c.code) for c in result.contributions}), details)
-    return decision_id
+    return details
 
 
 async def load_decision(conn: asyncpg.Connection, tenant: str, request_id: str

@@ -1,0 +1,148 @@
+"""Group commit for scored withdrawals: request event, decision and audit link together.
+
+Why: one transaction per request serialised every request on the audit chain's lock and
+paid a commit each. Here callers queue their rows and wait; one flusher at a time writes
+everything queued in a single transaction (events, decisions, audit links hashed in
+order under the chain's advisory lock) and wakes the callers after COMMIT. A response is
+therefore only sent for a decision that is stored and audited; a crash loses nothing
+that was answered. The flusher is a task that ends when the queue is empty.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import asyncpg
+
+from hafeniq_chain.audit import APPEND_LOCK, GENESIS, canonical_json, link_hash
+from hafeniq_chain.log import get_logger
+from hafeniq_chain.offchain.types import ScoredWithdrawal
+
+log = get_logger(__name__)
+MAX_BATCH = 256
+
+_EVENTS = """
+INSERT INTO offchain_events (tenant, event_id, kind, account_id, occurred_at, payload)
+SELECT e.tenant, e.event_id, 'withdrawal_request', e.account_id, e.occurred_at, e.payload::jsonb
+FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[])
+     AS e(tenant, event_id, account_id, occurred_at, payload)
+ON CONFLICT (tenant, event_id) DO NOTHING
+RETURNING tenant, event_id
+"""
+_DECISIONS = """
+INSERT INTO decisions (subject, tenant, risk_score, action, reason_codes, details)
+SELECT d.subject, d.tenant, d.score, d.action,
+       ARRAY(SELECT jsonb_array_elements_text(d.codes::jsonb)), d.details::jsonb
+FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[])
+     WITH ORDINALITY AS d(subject, tenant, score, action, codes, details, n)
+ORDER BY d.n
+RETURNING id
+"""
+
+
+@dataclass
+class PendingDecision:
+    """One request's rows, waiting for the next group commit."""
+
+    req: ScoredWithdrawal
+    event_payload: dict[str, Any]
+    score: int
+    action: str
+    reason_codes: list[str]
+    details: dict[str, Any]
+    done: asyncio.Future[int | None] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+class DecisionWriter:
+    """Queues decisions and writes them in batches; ``submit`` returns the decision id
+    (None when the request id was already stored: the caller returns the stored one)."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+        self._queue: list[PendingDecision] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def submit(self, item: PendingDecision) -> int | None:
+        self._queue.append(item)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_all())
+        return await asyncio.shield(item.done)
+
+    async def _flush_all(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+            try:
+                ids = await self._write(batch)
+            except Exception as exc:  # every waiter gets the error, the flusher goes on
+                log.error("offchain.decision_batch_failed", size=len(batch),
+                          error=repr(exc)[:300])
+                for item in batch:
+                    item.done.set_exception(exc)
+                    item.done.exception()
+                continue
+            for item, decision_id in zip(batch, ids, strict=True):
+                item.done.set_result(decision_id)
+
+    async def _write(self, batch: list[PendingDecision]) -> list[int | None]:
+        async with self.pool.acquire() as proxy, proxy.transaction():
+            conn = cast(asyncpg.Connection, proxy)
+            inserted = {(r["tenant"], r["event_id"]) for r in await conn.fetch(
+                _EVENTS, [i.req.tenant for i in batch], [i.req.request_id for i in batch],
+                [i.req.account_id for i in batch], [i.req.occurred_at for i in batch],
+                [json.dumps(i.event_payload) for i in batch])}
+            fresh = await self._to_decide(conn, batch, inserted)
+            if not fresh:
+                return [None] * len(batch)
+            rows = await conn.fetch(
+                _DECISIONS, [f"withdrawal:{i.req.request_id}" for i in fresh],
+                [i.req.tenant for i in fresh], [i.score for i in fresh],
+                [i.action for i in fresh], [json.dumps(i.reason_codes) for i in fresh],
+                [canonical_json(i.details) for i in fresh])
+            ids = {id(i): r["id"] for i, r in zip(fresh, rows, strict=True)}
+            await self._audit(conn, fresh, ids)
+        return [ids.get(id(i)) for i in batch]
+
+    @staticmethod
+    async def _to_decide(conn: asyncpg.Connection, batch: list[PendingDecision],
+                         inserted: set[tuple[str, str]]) -> list[PendingDecision]:
+        """Items whose decision is not stored yet: a new event, or an event ingested
+        earlier through ``/v1/events`` and never scored; each request id once."""
+        subjects = [f"withdrawal:{i.req.request_id}" for i in batch
+                    if (i.req.tenant, i.req.request_id) not in inserted]
+        decided: set[tuple[str, str]] = set()
+        if subjects:
+            decided = {(r["tenant"], r["subject"]) for r in await conn.fetch(
+                "SELECT tenant, subject FROM decisions WHERE subject = ANY($1::text[])",
+                subjects)}
+        fresh, seen = [], set()
+        for item in batch:
+            key = (item.req.tenant, item.req.request_id)
+            if key in seen or (item.req.tenant, f"withdrawal:{key[1]}") in decided:
+                continue
+            seen.add(key)
+            fresh.append(item)
+        return fresh
+
+    @staticmethod
+    async def _audit(conn: asyncpg.Connection, items: list[PendingDecision],
+                     ids: dict[int, int]) -> None:
+        """Append one audit link per decision, in order, under the chain's lock."""
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", APPEND_LOCK)
+        prev = await conn.fetchval("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        prev = prev or GENESIS
+        records = []
+        for item in items:
+            subject = f"withdrawal:{item.req.request_id}"
+            payload = json.loads(canonical_json({
+                "decision_id": ids[id(item)], "score": item.score, "action": item.action,
+                "tenant": item.req.tenant}))
+            digest = link_hash(prev, "withdrawal_decision", subject, payload)
+            records.append(("withdrawal_decision", subject, payload, prev, digest))
+            prev = digest
+        await conn.executemany(
+            "INSERT INTO audit_log (kind, subject, payload, prev_hash, hash)"
+            " VALUES ($1, $2, $3, $4, $5)", records)
