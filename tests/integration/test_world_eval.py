@@ -90,3 +90,14 @@ async def test_ring_findings_name_the_funder_and_every_member(
         named = [f for f in rings if label.details["funder"] in f.entities]
         assert named, f"no ring finding names funder {label.details['funder']}"
         assert set(label.actors) <= set(max(named, key=lambda f: len(f.entities)).entities)
+
+
+async def test_routine_hot_wallet_payouts_are_never_flagged(
+        evaluated: tuple[WorldRun, EvalReport]) -> None:
+    run, _ = evaluated
+    labels = [lb for lb in run.labels if lb.scenario == "amount_above_forecast"]
+    routine = {h.lower() for lb in labels for h in lb.details["history_txs"]}
+    flagged = {h for f in run.findings if f.detector == "hot_wallet_forecast"
+               for h in f.tx_hashes}
+    assert not flagged & routine, "a routine payout was flagged"
+    assert flagged == {h for lb in labels for h in lb.tx_hashes}
