@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import asyncpg
 from fastapi import APIRouter, FastAPI
 
+from hafeniq_chain.alert.channels import channels_from_settings
 from hafeniq_chain.api import (
     alerts,
     ops,
@@ -29,12 +30,17 @@ CORE_ROUTERS = (ops.router, routes_events.router, routes_withdrawals.router,
 
 def create_app(pool: asyncpg.Pool, settings: Settings,
                extra_routers: Sequence[APIRouter] = (),
-               readiness: Readiness | None = None) -> FastAPI:
+               readiness: Readiness | None = None,
+               alert_channels: Sequence[str] | None = None) -> FastAPI:
     """Build the API on an open pool; ``extra_routers`` (e.g. alert feedback) are included.
 
     Extra routers reach the pool and settings through ``request.app.state.hafeniq`` and
     can protect themselves with ``hafeniq_chain.api.auth.require_scope``.
+    ``alert_channels`` (default: those the config enables) announce off-chain incidents;
+    an outbox (the daemon's, or ``serve``'s) delivers them.
     """
+    if alert_channels is None:
+        alert_channels = list(channels_from_settings(settings.alerts))
     app = FastAPI(title="hafeniq-chain", version="0.1.0",
                   description="Off-chain ingest, withdrawal risk scoring, alerts.")
     pseudonymiser = Pseudonymiser.from_settings(settings.privacy)
@@ -45,7 +51,7 @@ def create_app(pool: asyncpg.Pool, settings: Settings,
     app.state.hafeniq = ApiState(
         pool=pool, settings=settings, pseudonymiser=pseudonymiser,
         engine=WithdrawalRiskEngine(pool, settings.withdrawals, settings.chain.chain_id,
-                                    settings.forecast, modes))
+                                    settings.forecast, modes, alert_channels))
     app.state.readiness = readiness or Readiness(pool)
     install_error_handlers(app)
     for router in (*CORE_ROUTERS, *extra_routers):

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import typer
 
+from hafeniq_chain.alert.channels import channels_from_settings
+from hafeniq_chain.alert.outbox import OutboxLoop
 from hafeniq_chain.api.app import create_app
 from hafeniq_chain.api.keys import ALL_SCOPES, create_api_key
 from hafeniq_chain.api.server import parse_listen, serve_app
@@ -31,10 +35,18 @@ def serve_command(
             scheduler = build_forecast_scheduler(
                 pool, settings.forecast, settings.store.raw_event_retention_days)
             scheduler.start()
+            # Incidents the API opens are announced on the configured channels from here.
+            channels = channels_from_settings(settings.alerts)
+            outbox, stop = OutboxLoop(pool, channels), asyncio.Event()
+            delivering = asyncio.create_task(outbox.run(stop)) if channels else None
             try:
-                await serve_app(create_app(pool, settings), settings.api.listen)
+                await serve_app(create_app(pool, settings, alert_channels=list(channels)),
+                                settings.api.listen)
             finally:
                 scheduler.shutdown(wait=False)
+                stop.set()
+                if delivering is not None:
+                    await delivering
 
     run_async(_run())
 

@@ -31,8 +31,9 @@ async def evaluate(settings: Settings, work: Path, benign_tx: int, seeds: list[i
         await pool.close()
         server.stop()
     report = score(run.findings, run.labels, run.benign_tx_hashes, run.alerts)
-    for key, (tp, fn, fp, _) in run.offchain.items():
+    for key, (tp, fn, fp, _, alerted) in run.offchain.items():
         scenario = key.split(":")[0]
+        report.alerted[scenario] = report.alerted.get(scenario, 0) + alerted
         for bucket in (report.by_scenario.setdefault(scenario, Counts()),
                        report.by_detector.setdefault("withdrawal_risk", Counts())):
             bucket.tp, bucket.fn, bucket.fp = bucket.tp + tp, bucket.fn + fn, bucket.fp + fp

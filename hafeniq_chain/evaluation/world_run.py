@@ -39,7 +39,7 @@ class WorldRun:
     findings: list[EvalFinding]
     labels: list[AttackLabel]
     benign_tx_hashes: list[str]
-    offchain: dict[str, tuple[int, int, int, int]]  # scenario -> (tp, fn, fp, benign n)
+    offchain: dict[str, tuple[int, int, int, int, bool]]  # -> (tp, fn, fp, benign n, alerted)
     alerts: list[EvalFinding]  # every alert (not retraction) the channels were given
 
 
@@ -54,14 +54,18 @@ async def _wait_indexed(pool: asyncpg.Pool, head: int, within_s: float = 120) ->
     raise TimeoutError(f"daemon did not index up to block {head} within {within_s}s")
 
 
-async def _offchain(pool: asyncpg.Pool, settings: Settings, label: AttackLabel
-                    ) -> tuple[int, int, int, int]:
-    """Score every withdrawal request of the events file; attack ids must not be APPROVED."""
+async def _offchain(pool: asyncpg.Pool, settings: Settings, label: AttackLabel,
+                    channels: Sequence[str]) -> tuple[int, int, int, int, bool]:
+    """Score every withdrawal request of the events file; attack ids must not be APPROVED.
+
+    Also tells whether the attack raised an alert on the daemon's ``channels``.
+    """
+    alerts_before = await pool.fetchval("SELECT count(*) FROM alerts")
     text = await asyncio.to_thread(Path(label.details["events_file"]).read_text)
     events = json.loads(text)["events"]
     attack = set(label.details.get("event_ids", []))
     key = await create_api_key(pool, "eval", ["withdrawals:score"])
-    transport = httpx.ASGITransport(app=create_app(pool, settings))
+    transport = httpx.ASGITransport(app=create_app(pool, settings, alert_channels=channels))
     tp = fn = fp = 0
     async with httpx.AsyncClient(transport=transport, base_url="http://eval") as client:
         for e in events:
@@ -77,7 +81,8 @@ async def _offchain(pool: asyncpg.Pool, settings: Settings, label: AttackLabel
                 tp, fn = tp + flagged, fn + (not flagged)
             else:
                 fp += flagged
-    return tp, fn, fp, len(events) - len(attack)
+    alerted = await pool.fetchval("SELECT count(*) FROM alerts") > alerts_before
+    return tp, fn, fp, len(events) - len(attack), alerted
 
 
 def manifest_watch(settings: Settings, manifest: Manifest) -> list[WatchSettings]:
@@ -106,7 +111,7 @@ async def run_world(settings: Settings, pool: asyncpg.Pool, work: Path, *, benig
         task = asyncio.create_task(daemon.run())
         w3 = Web3(Web3.HTTPProvider(node.http_url))
         labels: list[AttackLabel] = []
-        offchain: dict[str, tuple[int, int, int, int]] = {}
+        offchain: dict[str, tuple[int, int, int, int, bool]] = {}
         try:
             progress(f"benign traffic: {benign_tx} transactions")
             await asyncio.to_thread(run_benign, w3, manifest, seeds[0], benign_tx)
@@ -121,7 +126,7 @@ async def run_world(settings: Settings, pool: asyncpg.Pool, work: Path, *, benig
                         labels.append(AttackLabel.from_json(raw))
                         if name in OFFCHAIN:
                             offchain[f"{name}:{seed}"] = await _offchain(
-                                pool, run_settings, labels[-1])
+                                pool, run_settings, labels[-1], list(daemon.channels))
             await _wait_indexed(pool, w3.eth.block_number)
             await asyncio.sleep(1.0)  # let the last block's findings be fused
         finally:

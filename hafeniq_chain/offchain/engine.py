@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
 from typing import cast
@@ -50,8 +51,11 @@ class WithdrawalRiskEngine:
 
     def __init__(self, pool: asyncpg.Pool, settings: WithdrawalSettings, chain_id: int,
                  forecast: ForecastSettings | None = None,
-                 forecast_modes: dict[str, str] | None = None) -> None:
+                 forecast_modes: dict[str, str] | None = None,
+                 alert_channels: Sequence[str] = ()) -> None:
+        """``alert_channels``: where a coordinated-withdrawal incident is announced."""
         self.pool = pool
+        self.alert_channels = list(alert_channels)
         self.settings = settings
         self.chain_id = chain_id
         self.forecast_settings = forecast or ForecastSettings()
@@ -110,7 +114,8 @@ class WithdrawalRiskEngine:
             incident_id = None
             if view.state is PlatformState.CRITICAL:
                 async with conn.transaction():
-                    incident_id = await record_incident(conn, req.tenant, view, score)
+                    incident_id = await record_incident(conn, req.tenant, view, score,
+                                                      self.alert_channels)
             result = ScoreResult(
                 req.request_id, score, action, max(0, score - half), min(1000, score + half),
                 parts, view.state, transition, view.freeze_accounts, incident_id,

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
 
+from hafeniq_chain.offchain.incident_alert import convergence_payload, raise_convergence_alert
 from hafeniq_chain.offchain.platform import PlatformView
 
 INCIDENT_GAP_S = 3600
 
 
 async def record_incident(conn: asyncpg.Connection, tenant: str, view: PlatformView,
-                          score: int) -> int:
+                          score: int, channels: Sequence[str] = ()) -> int:
     """The open convergence incident of ``tenant`` (created if none in the last hour).
 
-    Entities grow to every account to freeze and every converged destination.
+    Entities grow to every account to freeze and every converged destination. Opening the
+    incident raises an alert on ``channels``; a newly converged destination, or half as
+    many accounts to freeze again as the last alert named, raises an update (a growing
+    attack is heard about without one message per request).
     """
     key = f"offchain-convergence:{tenant}"
     row = await conn.fetchrow(
@@ -26,6 +31,8 @@ async def record_incident(conn: asyncpg.Connection, tenant: str, view: PlatformV
     entities = sorted({*view.freeze_accounts, *destinations})
     details: dict[str, Any] = {"tenant": tenant,
                                "convergences": [c.as_dict() for c in view.convergences]}
+    if channels:
+        details["alerted_accounts"] = len(view.freeze_accounts)
     if row is None:
         incident_id: int = await conn.fetchval(
             "INSERT INTO incidents (correlation_key, risk_score, confidence_low,"
@@ -33,8 +40,18 @@ async def record_incident(conn: asyncpg.Connection, tenant: str, view: PlatformV
             " VALUES ($1, $2, $2, 1000, 'critical', 'BLOCKED', $3, $4, $5, $6) RETURNING id",
             key, score, ["ADDRESS_CONVERGENCE"], entities,
             "Coordinated multi-account withdrawal attack", details)
+        if channels:
+            await raise_convergence_alert(conn, channels, convergence_payload(
+                incident_id, key, "alert", tenant, score, view, entities))
         return incident_id
     merged = sorted({*row["entities"], *entities})
+    alerted = int(row["details"].get("alerted_accounts", 0))
+    if channels and (set(destinations) - set(row["entities"])
+                     or 0 < 1.5 * alerted <= len(view.freeze_accounts)):
+        await raise_convergence_alert(conn, channels, convergence_payload(
+            int(row["id"]), key, "update", tenant, score, view, merged))
+    else:
+        details.pop("alerted_accounts", None)
     await conn.execute(
         "UPDATE incidents SET entities = $2, details = details || $3::jsonb,"
         " risk_score = GREATEST(risk_score, $4), updated_at = now() WHERE id = $1",

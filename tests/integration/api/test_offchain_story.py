@@ -10,13 +10,29 @@ import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import asyncpg
 import httpx
+import pytest
+from fastapi import FastAPI
 
+from hafeniq_chain.alert.channels import WebhookChannel
+from hafeniq_chain.alert.outbox import OutboxLoop
+from hafeniq_chain.alert.receiver import WebhookReceiver
+from hafeniq_chain.api.app import create_app
 from hafeniq_chain.api.pseudonym import Pseudonymiser
+from hafeniq_chain.chain.anvil import free_port
+from hafeniq_chain.config import Settings
 from hafeniq_chain.offchain.synthetic import benign_withdrawals, make_population, random_address
 from tests.integration.api.conftest import PSEUDONYM_KEY
 
 ATTACK_AT = datetime(2026, 3, 10, 16, 51, 24, tzinfo=UTC)
+HOOK_SECRET = "story-webhook-secret"
+
+
+@pytest.fixture
+def app(pool: asyncpg.Pool, settings: Settings) -> FastAPI:
+    """The API announcing incidents on a webhook channel, as the daemon configures it."""
+    return create_app(pool, settings, alert_channels=["webhook"])
 
 
 async def _ingest(client: httpx.AsyncClient, auth: dict[str, str], events: list[dict]) -> None:
@@ -26,7 +42,7 @@ async def _ingest(client: httpx.AsyncClient, auth: dict[str, str], events: list[
 
 
 async def test_coordinated_attack_is_blocked_and_summarised(
-        client: httpx.AsyncClient, auth: dict[str, str]) -> None:
+        client: httpx.AsyncClient, auth: dict[str, str], pool: asyncpg.Pool) -> None:
     accounts = make_population(40, seed=11)
     history_start = ATTACK_AT - timedelta(days=214)
     await _ingest(client, auth, benign_withdrawals(accounts, history_start.replace(
@@ -89,3 +105,21 @@ async def test_coordinated_attack_is_blocked_and_summarised(
     assert f"requests blocked {blocked} / 20" in summary["text"]
     assert Decimal(summary["amount_protected"]["USDT"]) == amount_blocked
     assert "API key rotation required." in summary["recommended_actions"]
+
+    # The security team hears of it at once: a signed alert naming the accounts to freeze.
+    receiver = WebhookReceiver(HOOK_SECRET, free_port())
+    await receiver.start()
+    try:
+        await OutboxLoop(pool, {"webhook": WebhookChannel(receiver.url, HOOK_SECRET)}
+                         ).run_once()
+    finally:
+        await receiver.stop()
+    payloads = list(receiver.received.values())
+    assert [p["kind"] for p in payloads].count("alert") == 1
+    assert {p["incident"]["id"] for p in payloads} == {incident_id}
+    named = [set(p["offchain"]["freeze_accounts"]) for p in payloads]
+    print("alerts named", [len(n) for n in named], "accounts to freeze")
+    assert set().union(*named) <= expected_freeze and len(named[-1]) >= 8
+    assert len(payloads) <= 6, "one message per request is noise"
+    assert sorted(payloads[-1]["offchain"]["destinations"]) == sorted(fresh)
+    assert "ADDRESS_CONVERGENCE" in payloads[-1]["incident"]["reason_codes"]
