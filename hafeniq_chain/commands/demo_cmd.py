@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from hafeniq_chain.commands.common import console, run_async, settings_from
+from hafeniq_chain.commands.common import CliOptions, console, run_async, settings_from
 from hafeniq_chain.demo import DEMO_BENIGN_TX, run_demo
 
 
@@ -17,7 +17,10 @@ def demo_command(
                                   help="Benign transactions before the attacks."),
 ) -> None:
     """World, normal users, every attack, live alerts, signed webhooks, the eval table."""
-    settings = settings_from(ctx)
+    # The story is told by the alerts and tables; info logs would bury them (--log-level
+    # info brings them back).
+    asked = isinstance(ctx.obj, CliOptions) and ctx.obj.log_level is not None
+    settings = settings_from(ctx, **({} if asked else {"log_level": "warning"}))
     with tempfile.TemporaryDirectory(prefix="hafeniq-demo-") as tmp:
         tables = run_async(run_demo(settings, Path(tmp), console, benign_tx))
     for table in tables:

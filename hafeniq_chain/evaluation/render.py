@@ -20,7 +20,7 @@ def _counts_table(title: str, rows: dict[str, Counts],
                   alerted: dict[str, int] | None = None) -> Table:
     table = Table(title=title)
     columns = ["name", "TP", "FP", "FN", "precision", "recall", "F1"]
-    for column in columns + (["attacks alerted"] if alerted is not None else []):
+    for column in columns + (["alerted"] if alerted is not None else []):
         table.add_column(column, justify="left" if column == "name" else "right")
     for name, c in sorted(rows.items()):
         extra = [str(alerted.get(name, 0))] if alerted is not None else []
