@@ -48,5 +48,9 @@ async def run_demo(settings: Settings, work: Path, console: Console,
     delivered.add_row("duplicates dropped by idempotency key", str(receiver.duplicates))
     delivered.add_row("rejected (bad signature)", str(receiver.rejected))
     delivered.add_row("kinds", ", ".join(sorted({p["kind"] for p in receiver.received.values()})))
+    silent = sorted(name for name in report.by_scenario if not report.alerted.get(name))
+    delivered.add_row("attack scenarios with an alert",
+                      f"{len(report.by_scenario) - len(silent)}/{len(report.by_scenario)}")
+    delivered.add_row("scenarios without an alert", ", ".join(silent) or "none")
     delivered.add_row("demo time", f"{time.monotonic() - started:.0f} s")
     return [delivered, *report_tables(report)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -50,3 +51,5 @@ def test_demo_runs_to_the_end_with_signed_alerts() -> None:
     assert out.returncode == 0, out.stderr[-3000:]
     assert "alerts received and verified" in out.stderr
     assert "rejected (bad signature)" in out.stderr and "per scenario" in out.stderr
+    alerted = re.search(r"attack scenarios with an alert\D+(\d+)/(\d+)", out.stderr)
+    assert alerted and alerted.group(1) == alerted.group(2) == "9", out.stderr[-3000:]
