@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from hafeniq_chain.decode.records import BlockBundle
 from hafeniq_chain.detect.base import DetectionContext, Triggers
-from hafeniq_chain.detect.bridge_events import bridge_flows
+from hafeniq_chain.detect.bridge_events import BridgeFlow, bridge_flows
 from hafeniq_chain.detect.escrow_balances import BalanceSource, EscrowBook, IndexedBalances
 from hafeniq_chain.detect.finding import ConfidenceBand, FeatureDelta, Finding, Severity
 from hafeniq_chain.detect.incident_links import Lead, links
@@ -81,10 +81,11 @@ class BridgeDrainDetector:
         return []
 
     async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
-        self._discover(block, ctx)
+        flows = bridge_flows(block)
+        self._discover(flows, ctx)
         if not self.escrows:
             return []
-        moves = self._movements(block)
+        moves = self._movements(block, flows)
         source = self.balances or (IndexedBalances(ctx.pool, ctx.chain_id)
                                    if ctx.pool is not None else None)
         outflows: dict[tuple[str, str], list[Outflow]] = {}
@@ -103,15 +104,16 @@ class BridgeDrainDetector:
                 findings.append(finding)
         return findings
 
-    def _discover(self, block: BlockBundle, ctx: DetectionContext) -> None:
+    def _discover(self, flows: list[BridgeFlow], ctx: DetectionContext) -> None:
         watched = getattr(ctx.settings, "watch", None) or []
         found = {w.address.lower() for w in watched if w.kind == "bridge"}
-        found |= {f.escrow for f in bridge_flows(block)}
+        found |= {f.escrow for f in flows}
         for escrow in found - self.escrows:
             if len(self.escrows) < self.max_escrows:
                 self.escrows.add(escrow)
 
-    def _movements(self, block: BlockBundle) -> list[tuple[int, str, str, str, int, str, str]]:
+    def _movements(self, block: BlockBundle, flows: list[BridgeFlow]
+                   ) -> list[tuple[int, str, str, str, int, str, str]]:
         """(tx index, position, escrow, token, signed amount, tx, counterparty) per movement.
 
         ERC-20 transfers are the truth; a release/lock event stands in for its transfer only
@@ -130,7 +132,7 @@ class BridgeDrainDetector:
                 moves.append((t.tx_index, t.position, t.to_addr, t.token, t.amount, t.tx_hash,
                               t.from_addr))
                 seen.add((t.tx_hash, t.to_addr))
-        for f in bridge_flows(block):
+        for f in flows:
             if (f.tx_hash, f.escrow) not in seen:
                 sign = -1 if f.kind == "release" else 1
                 moves.append((f.tx_index, f"log:{f.log_index:08d}", f.escrow, f.token,

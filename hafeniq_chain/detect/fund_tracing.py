@@ -125,12 +125,17 @@ class FundTracingDetector:
         if not traces:
             return []
         locks = {(f.tx_hash, f.escrow) for f in bridge_flows(block) if f.kind == "lock"}
+        holding: dict[str, list[_Trace]] = {}  # tainted address -> traces it belongs to
+        for trace in traces:
+            for address in trace.paths:
+                holding.setdefault(address, []).append(trace)
         findings = []
         for t in sorted(block.transfers, key=lambda t: (t.tx_index, t.position)):
-            for trace in traces:
+            for trace in holding.get(t.from_addr, ()):
                 hop = self._follow(trace, t, block)
                 if hop is None:
                     continue
+                holding.setdefault(t.to_addr, []).append(trace)
                 if (t.tx_hash, t.to_addr) in locks and t.to_addr not in trace.exits:
                     trace.exits.add(t.to_addr)
                     findings.append(self._exit_finding(block, ctx, trace, t.to_addr))
