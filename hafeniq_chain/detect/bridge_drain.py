@@ -23,6 +23,9 @@ from hafeniq_chain.detect.finding import ConfidenceBand, FeatureDelta, Finding, 
 from hafeniq_chain.detect.incident_links import Lead, links
 from hafeniq_chain.detect.reasons import ReasonCode
 from hafeniq_chain.detect.stats import Ewma
+from hafeniq_chain.log import get_logger
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -57,8 +60,9 @@ class _Scope:
     rate: Ewma = field(default_factory=lambda: Ewma(alpha=0.05))
     recent: deque[tuple[int, str, int]] = field(default_factory=deque)
 
-    def high_water(self, ewma: Ewma, sigmas: float) -> float:
-        return ewma.mean + sigmas * ewma.std
+
+def _high_water(ewma: Ewma, sigmas: float) -> float:
+    return ewma.mean + sigmas * ewma.std
 
 
 class BridgeDrainDetector:
@@ -76,6 +80,7 @@ class BridgeDrainDetector:
         self.escrows: set[str] = set()
         self.book = EscrowBook()
         self._scopes: dict[tuple[str, str], _Scope] = {}
+        self.skipped_scopes = 0
 
     async def on_pending(self, tx: object, ctx: DetectionContext) -> list[Finding]:
         return []
@@ -99,6 +104,11 @@ class BridgeDrainDetector:
             self.book.move(escrow, token, delta)
         findings = []
         for (escrow, token), outs in outflows.items():
+            if (escrow, token) not in self._scopes and len(self._scopes) >= 10_000:
+                self.skipped_scopes += 1  # bounded state
+                log.warning("detect.bridge_drain.scope_limit", escrow=escrow, token=token,
+                            skipped=self.skipped_scopes)
+                continue
             finding = self._judge(block, ctx, escrow, token, outs)
             if finding is not None:
                 findings.append(finding)
@@ -152,10 +162,10 @@ class BridgeDrainDetector:
         window_sum = sum(a for _, _, a in scope.recent)
         window_share = window_sum / (balance + window_sum) if balance is not None and \
             balance + window_sum > 0 else None
-        share_limit = max(cfg.min_share, cfg.factor * scope.high_water(scope.share, 4.0))
-        amount_limit = (cfg.factor * 10 ** scope.high_water(scope.log_amount, 4.0)
+        share_limit = max(cfg.min_share, cfg.factor * _high_water(scope.share, 4.0))
+        amount_limit = (cfg.factor * 10 ** _high_water(scope.log_amount, 4.0)
                         if scope.log_amount.n >= cfg.min_samples else math.inf)
-        count_limit = max(float(cfg.min_count), 3.0 * scope.high_water(scope.rate, 3.0))
+        count_limit = max(float(cfg.min_count), 3.0 * _high_water(scope.rate, 3.0))
         big = [o for o in outs if (o.share is not None and o.share >= share_limit)
                or o.amount >= amount_limit]
         surge = count >= count_limit or (window_share is not None
