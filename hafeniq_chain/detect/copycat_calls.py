@@ -112,6 +112,8 @@ class CallWaveTracker:
         return key, wave
 
     def _assess(self, to: str, selector: str, wave: _Wave, number: int) -> WaveHit | None:
+        if (to, selector) not in self._normals and len(self._normals) >= self.max_buckets:
+            del self._normals[next(iter(self._normals))]  # bounded: forget the oldest
         normal = self._normals.setdefault((to, selector), _Normal())
         senders = {m[1] for m in wave.members}
         threshold = max(float(self.min_senders), self.ratio * normal.peak)
