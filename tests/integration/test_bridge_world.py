@@ -43,5 +43,10 @@ async def test_bridge_scenarios_full_recall_on_fresh_seeds(pool: asyncpg.Pool,
     assert recall == dict.fromkeys(SCENARIOS, 1.0)
     assert len(early) == len(SEEDS) and min(early) > 0
     assert report.benign_tx_flagged <= 0.001 * report.benign_tx_total
-    tracing = [f for f in ours if f.detector == "fund_tracing"]
-    assert len({f.tx_hashes[0] for f in tracing}) == len(SEEDS)  # every drain traced
+    paths = {f.tx_hashes[0]: f for f in ours if f.kind == "laundering_hops"}
+    for lb in (lb for lb in run.labels if lb.scenario == "bridge_drain"):
+        path = paths[lb.details["drain_tx"]]  # every drain traced to its bridge deposit
+        assert path.tx_hashes[-1] == lb.details["exit_deposit_tx"]
+        assert len(path.tx_hashes) == len(lb.details["hops"]) + 2  # drain, hops, deposit
+        hops = [a for a in path.entities if a in lb.details["hops"]]
+        assert hops == lb.details["hops"]  # in hop order

@@ -6,6 +6,7 @@ import random
 
 from eth_abi import encode
 
+from hafeniq_chain.config import Settings
 from hafeniq_chain.detect.base import DetectionContext
 from hafeniq_chain.detect.bridge_drain import BridgeDrainDetector
 from hafeniq_chain.detect.incident_links import links
@@ -95,3 +96,15 @@ def test_flagged_outflows_never_become_the_baseline() -> None:
     assert len(findings) == len(blocks)
     last = next(d for d in findings[-1].deltas if d.feature == "outflow_share_of_escrow")
     assert last.baseline == 0.0  # nothing learned from flagged outflows
+
+
+def test_escrow_known_from_watch_config_without_bridge_events() -> None:
+    settings = Settings(watch=[{"address": ESCROW, "kind": "bridge"}])
+    ctx = DetectionContext(chain_id=1, settings=settings)
+    b = BlockBuilder(1, 12)
+    h = b.tx(THIEF, ESCROW)
+    b.transfer(h, TOKEN, ESCROW, THIEF, BALANCE // 10)  # a plain transfer, no bridge event
+    findings = run_blocks([BridgeDrainDetector(balances=FixedBalances(BALANCE))], [b.bundle()],
+                          ctx)
+    assert [f.tx_hashes for f in findings] == [(h,)]
+    assert run_blocks([BridgeDrainDetector(balances=FixedBalances(BALANCE))], [b.bundle()]) == []
