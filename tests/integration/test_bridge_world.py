@@ -1,7 +1,7 @@
 """Bridge drain, copycat wave and liquidity rug on the real Anvil world, real daemon.
 
 Fresh seeds 1000..1019 (never used while the detectors were developed, all < 100): every
-variant of each scenario must be found, and the bridge drain before its last transaction.
+variant of each scenario must be found, each before its last transaction.
 """
 
 from __future__ import annotations
@@ -33,15 +33,17 @@ async def test_bridge_scenarios_full_recall_on_fresh_seeds(pool: asyncpg.Pool,
     ours = [f for f in run.findings if f.detector in OURS]
     report = score(ours, run.labels, run.benign_tx_hashes)
     recall = {name: c.recall for name, c in report.by_scenario.items()}
-    early = report.blocks_early.get("bridge_drain", [])
+    early = {name: (min(report.blocks_early.get(name, [0])),
+                    max(report.blocks_early.get(name, [0]))) for name in SCENARIOS}
     print(f"\nbridge world: {len(SEEDS)} seeds x {SCENARIOS} in {seconds:.0f}s; "
-          f"recall {recall}; bridge_drain blocks early min={min(early, default=None)} "
-          f"max={max(early, default=None)}; benign flagged {report.benign_tx_flagged}/"
+          f"recall {recall}; blocks before the last attack tx (min, max) {early}; "
+          f"benign flagged {report.benign_tx_flagged}/"
           f"{report.benign_tx_total}; per detector "
           f"{ {k: (c.tp, c.fp) for k, c in sorted(report.by_detector.items())} }")
     assert {lb.scenario for lb in run.labels} == set(SCENARIOS)
     assert recall == dict.fromkeys(SCENARIOS, 1.0)
-    assert len(early) == len(SEEDS) and min(early) > 0
+    for name in SCENARIOS:  # first alert before the attack's last transaction, every seed
+        assert len(report.blocks_early[name]) == len(SEEDS) and early[name][0] > 0
     assert report.benign_tx_flagged <= 0.001 * report.benign_tx_total
     paths = {f.tx_hashes[0]: f for f in ours if f.kind == "laundering_hops"}
     for lb in (lb for lb in run.labels if lb.scenario == "bridge_drain"):
