@@ -87,7 +87,8 @@ def _to_log(obj: Any) -> tuple[LogRecord, str | None, int | None]:
 def read_eth_logs(path: Path, chain_id: int = 1) -> Iterator[BlockBundle]:
     """Yield one BlockBundle per block, ascending, logs ordered by (tx_index, log_index)."""
     blocks: dict[int, BlockBundle] = {}
-    skipped = 0
+    seen: set[tuple[int, int]] = set()
+    skipped = duplicates = 0
     for obj in _load(Path(path)):
         try:
             rec, bh, ts = _to_log(obj)
@@ -95,6 +96,12 @@ def read_eth_logs(path: Path, chain_id: int = 1) -> Iterator[BlockBundle]:
             skipped += 1
             log.warning("replay.eth_logs.skip", error=str(exc))
             continue
+        if (rec.block_number, rec.log_index) in seen:  # a log exists once per position
+            duplicates += 1
+            log.warning("replay.eth_logs.duplicate", block=rec.block_number,
+                        log_index=rec.log_index, tx=rec.tx_hash)
+            continue
+        seen.add((rec.block_number, rec.log_index))
         bundle = blocks.get(rec.block_number)
         if bundle is None:
             bundle = BlockBundle(
@@ -109,8 +116,8 @@ def read_eth_logs(path: Path, chain_id: int = 1) -> Iterator[BlockBundle]:
         elif ts and not bundle.timestamp:
             bundle.timestamp = ts
         bundle.logs.append(rec)
-    if skipped:
-        log.warning("replay.eth_logs.skipped", count=skipped)
+    if skipped or duplicates:
+        log.warning("replay.eth_logs.skipped", count=skipped, duplicates=duplicates)
     for number in sorted(blocks):
         bundle = blocks[number]
         bundle.logs.sort(key=lambda r: (r.tx_index, r.log_index))

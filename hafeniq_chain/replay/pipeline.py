@@ -63,9 +63,14 @@ class DetectionHook:
 
 async def replay_bundles(bundles: Iterable[BlockBundle], detectors: Sequence[Detector],
                          pool: asyncpg.Pool | None) -> AsyncIterator[StoredFinding]:
-    """Store each bundle (when a pool is given), detect, store findings, yield them."""
+    """Store each bundle (when a pool is given), detect, store findings, yield them.
+
+    One context for the whole replay: detectors share state across blocks through it.
+    """
+    ctx: DetectionContext | None = None
     for bundle in bundles:
-        ctx = DetectionContext(chain_id=bundle.chain_id, pool=pool)
+        if ctx is None or ctx.chain_id != bundle.chain_id:
+            ctx = DetectionContext(chain_id=bundle.chain_id, pool=pool)
         findings = await detect_block(bundle, detectors, ctx)
         ids: list[int | None] = [None] * len(findings)
         if pool is not None:

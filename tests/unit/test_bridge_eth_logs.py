@@ -33,7 +33,8 @@ def test_reads_json_array_grouped_by_block(tmp_path: Path) -> None:
 
 def test_jsonl_bad_lines_are_skipped(tmp_path: Path) -> None:
     path = tmp_path / "logs.jsonl"
-    lines = [json.dumps(_log(5, 1, 0)), "not json", json.dumps({"address": "0x1"})]
+    lines = [json.dumps(_log(5, 1, 0)), "not json", json.dumps({"address": "0x1"}),
+             json.dumps(_log(5, 1, 0))]  # a duplicate of the first log
     path.write_text("\n".join(lines))
     bundles = list(read_eth_logs(path))
     assert len(bundles) == 1 and len(bundles[0].logs) == 1

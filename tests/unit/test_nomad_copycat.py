@@ -1,16 +1,22 @@
-"""Real Nomad exploit logs -> eth_logs reader -> copycat-wave detector."""
+"""Real Nomad exploit logs -> eth_logs reader -> drain and copycat-wave detectors."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
 from hafeniq_chain.detect.base import DetectionContext
+from hafeniq_chain.detect.bridge_drain import BridgeDrainDetector
 from hafeniq_chain.detect.bridging import CopycatWaveDetector
 from hafeniq_chain.detect.finding import Finding
 from hafeniq_chain.replay.eth_logs import looks_like_eth_logs, read_eth_logs
+from tests.support.blocks import run_blocks
 from tests.support.nomad_eth_logs import nomad_eth_logs
+
+
+def _first_index(findings: list[Finding], exploit_txs: list[str]) -> int:
+    """How many exploit txs had landed when the first finding named one of them."""
+    return min(i for i, tx in enumerate(exploit_txs) if tx in findings[0].tx_hashes)
 
 
 def test_nomad_wave_alerts_early_and_groups(shared_data: Path, tmp_path: Path) -> None:
@@ -19,26 +25,20 @@ def test_nomad_wave_alerts_early_and_groups(shared_data: Path, tmp_path: Path) -
     assert looks_like_eth_logs(path)
     labels = json.loads((shared_data / "nomad/labels.json").read_text())
     exploit_txs = [t["tx"].lower() for t in labels["txs"]]
-    det = CopycatWaveDetector()
-    ctx = DetectionContext(chain_id=1)
-
-    async def run() -> list[Finding]:
-        out: list[Finding] = []
-        for bundle in read_eth_logs(path):
-            out.extend(await det.on_block(bundle, ctx))
-        return out
-
-    findings = asyncio.run(run())
-    assert findings
     blocks = [int(t["block"]) for t in labels["txs"]]
-    first_block = findings[0].block_to
-    assert first_block is not None
-    # index of the first alerting exploit tx: how many exploit txs had landed by then
-    first_index = min(i for i, tx in enumerate(exploit_txs) if tx in findings[0].tx_hashes)
-    print(f"nomad: first alert at exploit tx #{first_index + 1} (block {first_block})")
-    assert first_index < 20 and blocks[first_index] == first_block
+    findings = run_blocks([BridgeDrainDetector(), CopycatWaveDetector()],
+                          list(read_eth_logs(path)), DetectionContext(chain_id=1))
+    waves = [f for f in findings if f.detector == "copycat_wave"]
+    drains = [f for f in findings if f.detector == "bridge_drain"]
+    assert waves and drains
+    for name, found in (("copycat", waves), ("drain", drains)):
+        first = _first_index(found, exploit_txs)
+        print(f"nomad {name}: first alert at exploit tx #{first + 1} "
+              f"(block {found[0].block_to}), {len(found)} findings")
+        assert first < 20 and blocks[first] == found[0].block_to
     keys = {f.details["correlation_key"] for f in findings}
     print(f"nomad: {len(findings)} findings, {len(keys)} correlation key(s)")
     assert len(keys) == 1
-    flagged = {tx for f in findings for tx in f.tx_hashes}
+    flagged = {tx for f in waves for tx in f.tx_hashes}
     assert len(flagged & set(exploit_txs)) > len(exploit_txs) // 2
+    assert {f.details["escrow"] for f in drains} == {labels["incident"]["bridge_router_proxy"]}

@@ -1,0 +1,146 @@
+"""Copycat waves seen in calldata: many senders replaying one payout call, address swapped.
+
+A call joins a wave when it goes to the same contract and function with calldata identical
+to the wave's first call except for one address-sized span, that span holds an address
+the call paid out to (a token transfer not from the sender), and the sender paid nothing
+in (no value, no token sent): something for nothing. Busy contracts do not look like
+this: swaps and LP adds pay in, transfers carry their own amounts, deposits pay nothing
+out, delegations and approvals move nothing. Per
+function, the largest unflagged wave size is learned so a contract whose normal use looks
+like this (airdrop claims) needs a much larger wave.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from hafeniq_chain.decode.records import BlockBundle, TxRecord
+from hafeniq_chain.detect.calldata_shape import swapped_address
+
+
+@dataclass(frozen=True)
+class WaveHit:
+    """One block's evidence that a wave is under way (plain data for the detector)."""
+
+    wave_id: str
+    contract: str
+    signature: str        # 4-byte selector or event topic0
+    evidence: str         # "calldata" | "logs"
+    txs: tuple[str, ...]  # transactions flagged in this block (all members on the first hit)
+    recipients: tuple[str, ...]
+    size: int             # distinct senders (calldata) or txs (logs) in the window
+    baseline: float
+    fresh_share: float | None
+    first_block: int
+
+
+@dataclass
+class _Wave:
+    template: bytes
+    started: int
+    members: deque[tuple[int, str, str, str, bool]] = field(default_factory=deque)
+    alerted: bool = False
+
+
+@dataclass
+class _Normal:
+    """Learned largest unflagged wave of one function; fed with a delay so a ramp into a
+    wave never becomes its own baseline."""
+
+    peak: float = 0.0
+    pending: deque[tuple[int, int]] = field(default_factory=deque)
+
+
+class CallWaveTracker:
+    """Groups payout calls into waves and reports the waves that outgrow their normal."""
+
+    def __init__(self, window_blocks: int = 25, min_senders: int = 5, ratio: float = 3.0,
+                 max_templates: int = 8, max_buckets: int = 20_000) -> None:
+        self.window_blocks = window_blocks
+        self.min_senders = min_senders
+        self.ratio = ratio
+        self.max_templates = max_templates
+        self.max_buckets = max_buckets
+        self._buckets: dict[tuple[str, str, int], list[_Wave]] = {}
+        self._normals: dict[tuple[str, str], _Normal] = {}
+
+    def observe(self, block: BlockBundle) -> list[WaveHit]:
+        paid: dict[str, set[str]] = {}
+        paying: set[str] = set()  # txs whose sender paid something in (trades, LP adds)
+        senders = {tx.hash: tx.from_addr for tx in block.transactions}
+        for t in block.transfers:  # payouts: tokens moved by someone other than the sender
+            if t.from_addr != senders.get(t.tx_hash):
+                paid.setdefault(t.tx_hash, set()).add(t.to_addr)
+            else:
+                paying.add(t.tx_hash)
+        touched: dict[int, tuple[tuple[str, str, int], _Wave]] = {}
+        for tx in block.transactions:
+            if tx.value or tx.hash in paying:
+                continue
+            placed = self._place(tx, paid.get(tx.hash, set()), block.number)
+            if placed is not None:
+                touched[id(placed[1])] = placed
+        hits = []
+        for (to, selector, _), wave in touched.values():
+            hit = self._assess(to, selector, wave, block.number)
+            if hit is not None:
+                hits.append(hit)
+        if len(self._buckets) > self.max_buckets:
+            self._expire(block.number)
+        return hits
+
+    def _place(self, tx: TxRecord, recipients: set[str], number: int
+               ) -> tuple[tuple[str, str, int], _Wave] | None:
+        if not recipients or tx.to_addr is None or tx.status == 0 or len(tx.input) < 36:
+            return None
+        key = (tx.to_addr, tx.input[:4].hex(), len(tx.input))
+        waves = self._buckets.setdefault(key, [])
+        for wave in waves:
+            while wave.members and wave.members[0][0] <= number - self.window_blocks:
+                wave.members.popleft()
+            swapped = swapped_address(wave.template, tx.input, recipients)
+            if swapped is not None or (wave.template == tx.input and wave.members):
+                wave.members.append((number, tx.from_addr, tx.hash, swapped or "",
+                                     tx.nonce == 0))
+                return key, wave
+        waves[:] = [w for w in waves if w.members][-(self.max_templates - 1):]
+        wave = _Wave(tx.input, number)
+        wave.members.append((number, tx.from_addr, tx.hash, next(iter(sorted(recipients))),
+                             tx.nonce == 0))
+        waves.append(wave)
+        return key, wave
+
+    def _assess(self, to: str, selector: str, wave: _Wave, number: int) -> WaveHit | None:
+        if (to, selector) not in self._normals and len(self._normals) >= self.max_buckets:
+            del self._normals[next(iter(self._normals))]  # bounded: forget the oldest
+        normal = self._normals.setdefault((to, selector), _Normal())
+        senders = {m[1] for m in wave.members}
+        threshold = max(float(self.min_senders), self.ratio * normal.peak)
+        if len(senders) < threshold:
+            if not wave.alerted:
+                self._learn(normal, number, len(senders))
+            return None
+        normal.pending.clear()
+        members = list(wave.members) if not wave.alerted else \
+            [m for m in wave.members if m[0] == number]
+        wave.alerted = True
+        fresh = [m[4] for m in wave.members]
+        return WaveHit(
+            wave_id=f"{to}:{selector}:{wave.started}", contract=to, signature="0x" + selector,
+            evidence="calldata", txs=tuple(dict.fromkeys(m[2] for m in members)),
+            recipients=tuple(dict.fromkeys(m[3] for m in members if m[3])),
+            size=len(senders), baseline=normal.peak,
+            fresh_share=sum(fresh) / len(fresh) if fresh else None, first_block=wave.started)
+
+    def _learn(self, normal: _Normal, number: int, size: int) -> None:
+        normal.pending.append((number, size))
+        while normal.pending and normal.pending[0][0] <= number - 3 * self.window_blocks:
+            _, old = normal.pending.popleft()
+            normal.peak = max(normal.peak * 0.999, float(old))
+
+    def _expire(self, number: int) -> None:
+        for key in [k for k, waves in self._buckets.items()
+                    if all(not w.members or w.members[-1][0] <= number - self.window_blocks
+                           for w in waves)]:
+            del self._buckets[key]

@@ -1,0 +1,148 @@
+"""Liquidity rugs: most of a young pool's liquidity pulled soon after it was added.
+
+Why: a rug pull creates a pool, lets buyers in, then removes the liquidity, leaving buyers
+with an unsellable token. Two moments are visible (pool state from ``liquidity_pools``):
+the holder of most of a young, traded pool's LP tokens approving someone (a router) to
+move them, the step right before a router removal ("imminent"); and the ``Burn`` that
+removes most of the reserves. A pool life far shorter than the learned age of pools at
+ordinary removals adds ``POOL_CADENCE_ANOMALY``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from hafeniq_chain.decode.records import BlockBundle, LogRecord
+from hafeniq_chain.detect.base import DetectionContext, Triggers
+from hafeniq_chain.detect.finding import ConfidenceBand, FeatureDelta, Finding, Severity
+from hafeniq_chain.detect.liquidity_pools import (
+    APPROVAL,
+    BURN,
+    POOL_TOPICS,
+    TRANSFER,
+    Pool,
+    PoolBook,
+    topic_address,
+    words,
+)
+from hafeniq_chain.detect.reasons import ReasonCode
+from hafeniq_chain.detect.stats import Ewma
+
+
+@dataclass(frozen=True)
+class RugConfig:
+    """What counts as most of the liquidity, young, and fast."""
+
+    min_removed: float = 0.7     # share of reserves removed (or LP supply approved) at once
+    max_age_s: int = 24 * 3600   # "shortly after being added"
+    fast_life_s: int = 3600      # a whole pool life shorter than this is abnormal cadence
+
+
+class LiquidityRugDetector:
+    """Flags the approval before, and the Burn of, most of a young pool's liquidity."""
+
+    name = "liquidity_rug"
+    version = "1"
+    triggers = Triggers(blocks=True, topics=POOL_TOPICS | {TRANSFER, APPROVAL})
+
+    def __init__(self, config: RugConfig | None = None, book: PoolBook | None = None) -> None:
+        self.config = config or RugConfig()
+        self.book = book or PoolBook()
+        self.lifetime = Ewma(alpha=0.1)  # log10 seconds from birth to unflagged removals
+
+    async def on_pending(self, tx: object, ctx: DetectionContext) -> list[Finding]:
+        return []
+
+    async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
+        senders = {tx.hash: tx.from_addr for tx in block.transactions}
+        pools_here = {lg.address for lg in block.logs if lg.topic0 in POOL_TOPICS}
+        findings: list[Finding] = []
+        for lg in sorted(block.logs, key=lambda lg: lg.log_index):
+            if lg.topic0 not in self.triggers.topics:
+                continue
+            if lg.topic0 in POOL_TOPICS or lg.address in pools_here:
+                pool = self.book.pool(lg.address)
+            else:
+                known = self.book.get(lg.address)
+                if known is None:
+                    continue
+                pool = known
+            found = None
+            if lg.topic0 == BURN:
+                found = self._burn(block, ctx, lg, pool, senders.get(lg.tx_hash))
+            elif lg.topic0 == APPROVAL:
+                found = self._approval(block, ctx, lg, pool)
+            self.book.apply(lg, pool, block.number, block.timestamp, senders.get(lg.tx_hash))
+            if found is not None:
+                findings.append(found)
+        return findings
+
+    def _young(self, pool: Pool, now: int) -> int | None:
+        """Seconds since the pool's birth when it is young enough to rug, else None."""
+        if pool.born_ts is None or now - pool.born_ts > self.config.max_age_s:
+            return None
+        return now - pool.born_ts
+
+    def _approval(self, block: BlockBundle, ctx: DetectionContext, lg: LogRecord,
+                  pool: Pool) -> Finding | None:
+        age, value = self._young(pool, block.timestamp), words(lg, 1)
+        owner = topic_address(lg, 1)
+        share = pool.lp_share(owner)
+        if age is None or value is None or pool.warned or not pool.swaps \
+                or share < self.config.min_removed \
+                or value[0] < self.config.min_removed * pool.lp.get(owner, 0):
+            return None
+        pool.warned = True
+        return self._finding(block, ctx, lg, pool, owner, share, age, imminent=True)
+
+    def _burn(self, block: BlockBundle, ctx: DetectionContext, lg: LogRecord, pool: Pool,
+              sender: str | None) -> Finding | None:
+        amounts, age = words(lg, 2), self._young(pool, block.timestamp)
+        if not amounts or pool.born_ts is None:
+            return None
+        removed = max(a / (a + r) if a + r else 0.0
+                      for a, r in zip(amounts, pool.reserves, strict=True))
+        if removed < self.config.min_removed or age is None:
+            # learn only from removals that raised nothing
+            self.lifetime.update(math.log10(max(block.timestamp - pool.born_ts, 1)))
+            return None
+        rugger = sender or topic_address(lg, 1)
+        return self._finding(block, ctx, lg, pool, rugger, removed, age, imminent=False)
+
+    def _finding(self, block: BlockBundle, ctx: DetectionContext, lg: LogRecord, pool: Pool,
+                 actor: str, share: float, age: int, *, imminent: bool) -> Finding:
+        learned_fast = self.lifetime.n >= 10 and \
+            math.log10(max(age, 1)) < self.lifetime.mean - 3 * self.lifetime.std
+        fast = age < self.config.fast_life_s or learned_fast
+        codes = (ReasonCode.LIQUIDITY_RUG,) + ((ReasonCode.POOL_CADENCE_ANOMALY,) if fast else ())
+        score = min(1.0, (0.45 if imminent else 0.6) + 0.25 * share
+                    + 0.02 * min(pool.swaps, 10) + 0.05 * fast)
+        what = (f"holder of {share:.0%} of the LP tokens approved moving them" if imminent
+                else f"{share:.0%} of the reserves removed")
+        deltas = (
+            FeatureDelta("lp_share_approved" if imminent else "liquidity_removed_share", None,
+                         share, what),
+            FeatureDelta("pool_age_s", 10 ** self.lifetime.mean if self.lifetime.n else None,
+                         float(age), "seconds from first liquidity vs the typical age of "
+                         "pools at a removal"),
+            FeatureDelta("swaps_before_removal", None, float(pool.swaps),
+                         f"swaps by {len(pool.swappers)} address(es) since the pool's birth"),
+        )
+        kind = "liquidity_rug_imminent" if imminent else "liquidity_rug"
+        return Finding(
+            detector=self.name, detector_version=self.version, kind=kind, score=score,
+            confidence=ConfidenceBand(max(0.0, score - 0.15), score),
+            severity=Severity.HIGH if imminent or not pool.swaps else Severity.CRITICAL,
+            reason_codes=codes,
+            summary=f"pool {lg.address}: {what} {age}s after its first liquidity, after "
+                    f"{pool.swaps} swap(s)",
+            dedup_key=f"{kind}:{ctx.chain_id}:{lg.tx_hash}:{lg.log_index}",
+            chain_id=ctx.chain_id, entities=tuple(a for a in (actor, lg.address) if a),
+            tx_hashes=tuple(t for t in (pool.born_tx, lg.tx_hash) if t),
+            block_from=pool.born_block, block_to=block.number, deltas=deltas,
+            details={"correlation_key": f"rug:{ctx.chain_id}:{lg.address}",
+                     "pool": lg.address, "actor": actor, "swaps": pool.swaps,
+                     "swappers": len(pool.swappers), "born_block": pool.born_block,
+                     "stage": "approval" if imminent else "removal"},
+        )
