@@ -154,20 +154,24 @@ class IncidentEngine:
             "policy": self.policy.digest})
         alert_id = None
         if action in ALERTING and not simulated and suppressed is None \
-                and self._should_alert(details, risk.score, action, now):
+                and self._should_alert(details, risk.score, action, now, detectors):
             alert_id = await self._enqueue_alert(conn, incident_id, decision_id, key, risk,
                                                  action, entities, summary, incident is None)
             details.update(last_alert_score=risk.score, last_alert_action=action.value,
-                           last_alert_at=now.isoformat())
+                           last_alert_at=now.isoformat(), last_alert_detectors=detectors)
             await conn.execute("UPDATE incidents SET details = $2 WHERE id = $1",
                                incident_id, details)
         return Decision(incident_id, decision_id, alert_id, key, risk, action, simulated,
                         suppressed, incident is None)
 
     def _should_alert(self, details: dict[str, Any], score: int, action: Action,
-                      now: datetime) -> bool:
-        """First alert always; later ones only on escalation, after the cooldown."""
+                      now: datetime, detectors: Sequence[str]) -> bool:
+        """First alert always; a new kind of evidence (a detector the last alert did not
+        have, e.g. a copycat wave joining a drain) at once; a higher score or action only
+        after the cooldown."""
         if "last_alert_at" not in details:
+            return True
+        if set(detectors) - set(details.get("last_alert_detectors", detectors)):
             return True
         escalated = score >= details["last_alert_score"] + self.policy.realert_delta or (
             _rank(action) > _rank(Action(details["last_alert_action"])))

@@ -89,3 +89,22 @@ async def test_decision_stream_shift_becomes_its_own_incident(pool: asyncpg.Pool
     row = await pool.fetchrow("SELECT * FROM incidents WHERE correlation_key = "
                               "'decision-stream:drift'")
     assert row is not None and row["reason_codes"] == ["DECISION_RATE_SHIFT"]
+
+
+async def test_new_kind_of_evidence_re_alerts_inside_the_cooldown(pool: asyncpg.Pool) -> None:
+    """A copycat wave joining a drain's incident is news; more of the same is not."""
+    clock = Clock()
+    engine = IncidentEngine(pool, Policy(), ["webhook"], clock=clock)
+
+    def on(f: Finding) -> Finding:
+        return dataclasses.replace(f, details={"correlation_key": "bridge:0xescrow"})
+    await engine.process([on(burst(1, 0.9, "bridge_drain"))])
+    clock.now += timedelta(seconds=30)
+    await engine.process([on(burst(2, 0.9, "bridge_drain"))])
+    clock.now += timedelta(seconds=30)
+    await engine.process([on(burst(3, 0.8, "copycat_wave"))])
+    clock.now += timedelta(seconds=30)
+    await engine.process([on(burst(4, 0.9, "copycat_wave"))])
+    kinds = [r["kind"] for r in await pool.fetch("SELECT kind FROM alerts ORDER BY id")]
+    assert kinds == ["alert", "update"]
+    assert await pool.fetchval("SELECT count(*) FROM incidents") == 1
