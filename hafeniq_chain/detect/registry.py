@@ -26,8 +26,9 @@ DETECTOR_FACTORIES: dict[str, Callable[[], Detector]] = {
 
 # NOTE: on by name only (``detect.experimental``) until their false-positive rate on the
 # benign world is under target: measured with `hafeniq-chain eval`, copycat_wave flagged
-# most benign transactions of busy contracts and sandwich_setup fired on ordinary tips.
-EXPERIMENTAL = frozenset({"copycat_wave", "sandwich_setup"})
+# most benign transactions of busy contracts. (sandwich_setup left this list once it
+# required a paired back-run or a sandwich history instead of any higher tip.)
+EXPERIMENTAL = frozenset({"copycat_wave"})
 
 
 def build_detectors(disabled: Sequence[str] = (), experimental: Sequence[str] = ()

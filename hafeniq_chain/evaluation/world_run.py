@@ -86,8 +86,12 @@ async def run_world(settings: Settings, pool: asyncpg.Pool, work: Path, *, benig
     files = build_world(work / "world")
     node, manifest = start_world(files)
     try:
-        run_settings = settings.model_copy(update={"chain": settings.chain.model_copy(
-            update={"rpc_urls": [node.ws_url], "poll_interval_s": 0.2})})
+        # NOTE: the daemon's own API server stays off: off-chain scoring goes through the
+        # app in-process, and a fixed listen port would make parallel evals collide.
+        run_settings = settings.model_copy(update={
+            "chain": settings.chain.model_copy(
+                update={"rpc_urls": [node.ws_url], "poll_interval_s": 0.2}),
+            "api": settings.api.model_copy(update={"enabled": False})})
         daemon = Daemon(run_settings, pool, start_block=0, console_alerts=console_alerts)
         task = asyncio.create_task(daemon.run())
         w3 = Web3(Web3.HTTPProvider(node.http_url))
