@@ -31,7 +31,7 @@ from hafeniq_chain.detect.finding import ConfidenceBand, Finding, Severity
 from hafeniq_chain.detect.pending_book import PendingBook, PendingSwap
 from hafeniq_chain.detect.pending_intent import intent_from_calls, priority_fee, swap_intent
 from hafeniq_chain.detect.reasons import ReasonCode
-from hafeniq_chain.detect.sandwich import find_sandwiches
+from hafeniq_chain.detect.sandwich import credible_sandwiches
 from hafeniq_chain.log import get_logger
 
 log = get_logger(__name__)
@@ -131,7 +131,7 @@ class SandwichSetupDetector:
 
     async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
         mined = {tx.hash for tx in block.transactions} | {s.tx_hash for s in block.swaps}
-        sandwiches = find_sandwiches(block.swaps)
+        sandwiches = credible_sandwiches(block.swaps)
         self.sandwichers.update(s.sandwicher for s in sandwiches)
         self.sandwichers.update(s.frontrun.tx_from for s in sandwiches)
         by_front = {s.frontrun.tx_hash: s for s in sandwiches}

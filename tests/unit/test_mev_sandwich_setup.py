@@ -33,7 +33,7 @@ def _swap(h: str, idx: int, actor: str, tin: str, tout: str) -> SwapRecord:
     return SwapRecord(block_number=10, tx_hash=h, tx_index=idx, position="log:0",
                       protocol="uniswap_v2", pool=PAIR, tx_from=actor, sender=actor,
                       recipient=actor, token_in=tin, token_out=tout, amount_in=100,
-                      amount_out=90, source="log")
+                      amount_out=100, source="log")  # back-run unwinds
 
 
 def _block(number: int, swaps: list[SwapRecord]) -> BlockBundle:
