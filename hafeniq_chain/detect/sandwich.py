@@ -5,13 +5,14 @@ Known routers are never sandwichers, and neither is a pool: in multi-hop swaps t
 "recipient" of one hop is the next pool, which would otherwise look like an attacker.
 
 ``find_sandwiches`` is the shape alone (as mev-inspect-py defines it, and compared with
-it on the 26 real blocks). A finding also needs the back-run to *unwind* the front-run:
-sell back what it bought, within ``UNWIND_TOLERANCE``. A sandwicher exits the position it
-just took; all 11 sandwiches in the real blocks do (0.98-1.00 of the bought amount, the
-rest being transfer fees), while on the benign world an ordinary trader's buy and
-unrelated sell around someone else's buy in a busy block matched the shape 11 times in
-10,000 transactions with sell amounts unrelated to the buy. Shapes that do not unwind are
-counted and logged, not reported.
+it on the 26 real blocks). A finding also needs what every real sandwicher does (all 11
+in the real blocks, and the world's bots): both legs sent by the same account, and the
+back-run *unwinding* the front-run, selling back what it bought within
+``UNWIND_TOLERANCE`` (real ones: 0.98-1.00, the rest being transfer fees). On the 10k
+benign world the shape alone matched 11 times: the world's own Router02 (not in
+``ROUTERS``) "received" one user's sell and "sent" another user's buy around a third
+user's swap. Shapes without both properties are counted and logged, not reported. A bot
+splitting its legs over two accounts evades this; the shape is still in the log.
 """
 
 from __future__ import annotations
@@ -82,10 +83,16 @@ def unwinds(s: Sandwich) -> bool:
     return bought > 0 and abs(sold - bought) <= UNWIND_TOLERANCE * bought
 
 
+def one_actor(s: Sandwich) -> bool:
+    """Were both legs sent by the same account? Otherwise the "sandwicher" is a public
+    contract that many people trade through (a router this detector does not know)."""
+    return s.frontrun.tx_from == s.backrun.tx_from
+
+
 def credible_sandwiches(swaps: Sequence[SwapRecord]) -> list[Sandwich]:
-    """Sandwich shapes whose back-run unwinds the front-run (what detectors report)."""
+    """Sandwich shapes one actor sent and unwound (what detectors report)."""
     found = find_sandwiches(swaps)
-    credible = [s for s in found if unwinds(s)]
+    credible = [s for s in found if one_actor(s) and unwinds(s)]
     if len(credible) < len(found):
         log.info("detect.sandwich.shape_without_unwind", skipped=len(found) - len(credible),
                  block=swaps[0].block_number if swaps else None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
 from hafeniq_chain.decode.records import BlockBundle, SwapRecord
@@ -42,3 +43,17 @@ def test_every_real_sandwich_unwinds(shared_data: Path) -> None:
     found = [s for p in sorted((shared_data / "mev-inspect-py" / "blocks").glob("*.json"))
              for s in find_sandwiches(read_mev_inspect(p).swaps)]
     assert len(found) == 11 and all(unwinds(s) for s in found)
+
+
+def test_a_router_between_two_users_is_not_a_sandwicher() -> None:
+    """One user's buy and another user's sell both pass through a router the detector does
+    not know, around a third user's buy: the shape, sent by two accounts."""
+    router = "0x" + "44" * 20
+    third = "0x" + "03" * 20
+    swaps = [replace(_swap("0xa", 0, TRADER, True, 10**18, 5_000), sender=router,
+                     recipient=router),
+             _swap("0xb", 1, OTHER, True, 10**17, 490),
+             replace(_swap("0xc", 2, third, False, 5_000, 11 * 10**17), sender=router,
+                     recipient=router)]
+    assert [s.sandwicher for s in find_sandwiches(swaps)] == [router]
+    assert _findings(swaps) == []
