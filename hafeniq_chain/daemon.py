@@ -29,6 +29,7 @@ from hafeniq_chain.chain.follower import BlockHook, Follower, ReorgTooDeep
 from hafeniq_chain.chain.indexer import BlockIndexer
 from hafeniq_chain.chain.mempool import PendingStore, pending_from_rpc
 from hafeniq_chain.chain.rpc import RpcClient, RpcError
+from hafeniq_chain.chain.simulator import NodeSimulator
 from hafeniq_chain.chain.subscriptions import Subscriber
 from hafeniq_chain.config import Settings
 from hafeniq_chain.decode.abi_registry import AbiRegistry
@@ -75,6 +76,7 @@ class Daemon:
         detectors = build_detectors(self.settings.detect.disabled,
                                     self.settings.detect.experimental)
         hook = DetectionHook(self.engine, detectors, chain.chain_id, self.settings)
+        hook.ctx.simulator = NodeSimulator(self.rpc)  # pending txs of bots' own contracts
         self.live = LiveDetection(self.engine, detectors, hook.ctx)
         self.hooks = [hook, *self.hooks]
         alerts = self.settings.alerts

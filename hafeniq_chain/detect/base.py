@@ -25,14 +25,27 @@ class Triggers:
     offchain_kinds: frozenset[str] = frozenset()
 
 
+@runtime_checkable
+class PendingSimulator(Protocol):
+    """Runs a pending transaction against the latest state without sending it."""
+
+    async def inner_calls(self, tx: PendingTxRecord) -> list[tuple[str, bytes]]:
+        """Every call it would make, outermost first, as (to address, calldata)."""
+        ...
+
+
 @dataclass
 class DetectionContext:
-    """Read-only view detectors may consult: the pool, chain id, settings and shared state."""
+    """Read-only view detectors may consult: the pool, chain id, settings and shared state.
+
+    ``simulator`` is set at the chain head (a node is there to ask); replays have none.
+    """
 
     chain_id: int
     pool: Any = None  # asyncpg.Pool when running against a database; None in pure tests
     settings: Any = None
     state: dict[str, Any] = field(default_factory=dict)
+    simulator: PendingSimulator | None = None
 
 
 @runtime_checkable

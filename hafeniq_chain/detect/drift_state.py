@@ -20,6 +20,8 @@ class FunctionState:
     """What is normal for one (contract, selector): rate, callers, arguments, gas."""
 
     rate: BlendedBaseline = field(default_factory=BlendedBaseline.new)
+    active: BlendedBaseline = field(default_factory=BlendedBaseline.new)  # calls, busy blocks
+    busy_peak: float = 0.0  # most calls in one unflagged block
     cusum: Cusum = field(default_factory=Cusum)
     new_ratio: BlendedBaseline = field(default_factory=BlendedBaseline.new)
     entropy: BlendedBaseline = field(default_factory=BlendedBaseline.new)
@@ -47,7 +49,9 @@ class FunctionState:
 
     def to_state(self) -> dict[str, Any]:
         return {
-            "rate": self.rate.to_state(), "cusum": vars(self.cusum).copy(),
+            "rate": self.rate.to_state(), "active": self.active.to_state(),
+            "busy_peak": self.busy_peak,
+            "cusum": vars(self.cusum).copy(),
             "new_ratio": self.new_ratio.to_state(), "entropy": self.entropy.to_state(),
             "gas": self.gas.to_state(), "known_callers": sorted(self.known_callers),
             "first_seen": dict(self.first_seen), "recent_calls": list(self.recent_calls),
@@ -58,6 +62,8 @@ class FunctionState:
     def from_state(cls, state: dict[str, Any]) -> FunctionState:
         return cls(
             rate=BlendedBaseline.from_state(state["rate"]), cusum=Cusum(**state["cusum"]),
+            active=BlendedBaseline.from_state(state["active"]) if "active" in state
+            else BlendedBaseline.new(), busy_peak=float(state.get("busy_peak", 0.0)),
             new_ratio=BlendedBaseline.from_state(state["new_ratio"]),
             entropy=BlendedBaseline.from_state(state["entropy"]),
             gas=BlendedBaseline.from_state(state["gas"]),

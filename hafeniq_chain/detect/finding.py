@@ -11,6 +11,8 @@ from typing import Any
 
 from hafeniq_chain.detect.reasons import ReasonCode
 
+FINDING_STATUSES = ("open", "confirmed", "retracted")
+
 
 class Severity(StrEnum):
     """How bad it would be if the finding is right."""
@@ -75,12 +77,18 @@ class Finding:
     block_to: int | None = None
     deltas: tuple[FeatureDelta, ...] = ()
     details: dict[str, Any] = field(default_factory=dict)
+    # NOTE: "open" for ordinary findings; a detector that follows a finding's lifecycle
+    # (a pre-inclusion alert the block confirms or refutes) re-emits the same dedup_key
+    # with "confirmed" or "retracted", and the stored row takes that status.
+    status: str = "open"
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.score <= 1.0:
             raise ValueError(f"score must be in [0, 1], got {self.score}")
         if not self.reason_codes:
             raise ValueError("a finding needs at least one reason code")
+        if self.status not in FINDING_STATUSES:
+            raise ValueError(f"status must be one of {FINDING_STATUSES}, got {self.status!r}")
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form used by the API, replay output and alert payloads."""

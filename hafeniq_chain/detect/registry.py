@@ -43,9 +43,10 @@ DETECTOR_FACTORIES: dict[str, Callable[[], Detector]] = {
 
 
 # NOTE: on by name only (``detect.experimental``) until their false-positive rate on the
-# benign world is under target: measured with `hafeniq-chain eval`, sandwich_setup fired
-# on ordinary tips.
-EXPERIMENTAL = frozenset({"sandwich_setup"})
+# benign world is under target (measured with `hafeniq-chain eval`). Empty today:
+# sandwich_setup left it once it required a paired back-run or a sandwich history instead
+# of any higher tip; copycat_wave once it matched calldata shape instead of event bursts.
+EXPERIMENTAL: frozenset[str] = frozenset()
 
 
 def build_detectors(disabled: Sequence[str] = (), experimental: Sequence[str] = ()

@@ -1,11 +1,24 @@
 """Pre-inclusion sandwich setups, and their confirmation or retraction when blocks land.
 
-While a victim swap waits in the mempool, a second pending swap in the same market and
-direction from another sender that either has a sandwich history or outbids the victim's
-priority fee raises ``SANDWICH_SETUP`` before any block. When a block includes either
-transaction, the setup is confirmed (a mined sandwich with that front-run and victim;
-upgraded score) or retracted (included without a sandwich, or expired). Findings of one
-setup share ``details.setup_key`` so fusion can follow the lifecycle.
+A setup is an actor's pending swap (the front-run) that outbids another sender's pending
+swap (the victim) in the same market and direction. Outbidding alone is ordinary: busy
+markets always have someone tipping more than someone else, and on the benign world that
+alone fired on ordinary tips. So a setup is raised only with one of two things benign
+traders do not do:
+
+- a paired back-run: the same actor also has a pending swap *back* in that market, tipping
+  less than the victim so it lands right after it (``SANDWICH_BACKRUN``); or
+- a sandwich history: the actor was seen sandwiching in a mined block (``SANDWICH_HISTORY``).
+
+Bots trading through their own contract show no swap in their calldata; such a pending
+transaction is simulated on the node (``ctx.simulator``) only when it could matter: it
+outbids another sender's pending swap, or its sender already has a pending swap.
+
+Lifecycle: the setup is one finding (``dedup_key`` ``setup:<front-run>``) stored as soon as
+it is seen; when a block includes the front-run it is re-emitted ``confirmed`` (a mined
+sandwich with that front-run; upgraded score) or ``retracted`` (mined without one, or
+nothing included within ``EXPIRY_BLOCKS``). The stored row keeps its first ``created_at``.
+Slippage room of the victim is not estimated (it needs reserves at inclusion time).
 """
 
 from __future__ import annotations
@@ -15,108 +28,158 @@ from dataclasses import dataclass
 from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord
 from hafeniq_chain.detect.base import DetectionContext, Triggers
 from hafeniq_chain.detect.finding import ConfidenceBand, Finding, Severity
-from hafeniq_chain.detect.pending_intent import SwapIntent, priority_fee, swap_intent
+from hafeniq_chain.detect.pending_book import PendingBook, PendingSwap
+from hafeniq_chain.detect.pending_intent import intent_from_calls, priority_fee, swap_intent
 from hafeniq_chain.detect.reasons import ReasonCode
-from hafeniq_chain.detect.sandwich import find_sandwiches
+from hafeniq_chain.detect.sandwich import credible_sandwiches
 from hafeniq_chain.log import get_logger
 
 log = get_logger(__name__)
 EXPIRY_BLOCKS = 5
+PENDING_SCORE = {frozenset({ReasonCode.SANDWICH_BACKRUN}): 0.6,
+                 frozenset({ReasonCode.SANDWICH_HISTORY}): 0.5,
+                 frozenset({ReasonCode.SANDWICH_BACKRUN, ReasonCode.SANDWICH_HISTORY}): 0.7}
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Setup:
-    attacker_tx: PendingTxRecord
-    victim_tx: PendingTxRecord
-    intent: SwapIntent
+    front: PendingSwap
+    victims: tuple[PendingSwap, ...]
+    back: PendingSwap | None
     reasons: tuple[ReasonCode, ...]
-    opened_block: int | None = None
 
     @property
     def key(self) -> str:
-        return f"setup:{self.attacker_tx.hash}:{self.victim_tx.hash}"
+        return f"setup:{self.front.tx.hash}"
+
+    @property
+    def tx_hashes(self) -> tuple[str, ...]:
+        back = (self.back.tx.hash,) if self.back else ()
+        return (self.front.tx.hash, *(v.tx.hash for v in self.victims), *back)
 
 
 class SandwichSetupDetector:
     name = "sandwich_setup"
-    version = "1"
+    version = "2"
     triggers = Triggers(blocks=True, pending=True)
 
     def __init__(self) -> None:
-        self.pending: dict[str, tuple[PendingTxRecord, SwapIntent]] = {}
+        self.book = PendingBook(EXPIRY_BLOCKS)
         self.setups: dict[str, _Setup] = {}
         self.sandwichers: set[str] = set()
         self.skipped = 0
-        self.last_block: int | None = None
+        self.simulations = 0
 
     async def on_pending(self, tx: PendingTxRecord, ctx: DetectionContext) -> list[Finding]:
-        intent = swap_intent(tx)
-        if intent is None:
+        if self.book.is_mined(tx.hash) or tx.hash in self.book.swaps:
+            return []
+        swap = await self._read_intent(tx, ctx)
+        if swap is None:
             self.skipped += 1
             return []
+        self.book.add(swap)
         findings = []
-        for victim, other in self.pending.values():
-            if other != intent or victim.from_addr == tx.from_addr:
+        for setup in self._setups_in(swap.intent.market):
+            known = self.setups.get(setup.key)
+            if known is not None and known.tx_hashes == setup.tx_hashes \
+                    and known.reasons == setup.reasons:
                 continue
-            reasons = []
-            if tx.from_addr in self.sandwichers:
-                reasons.append(ReasonCode.SANDWICH_SETUP)
-            if priority_fee(tx) > priority_fee(victim):
-                reasons.append(ReasonCode.PRIORITY_FEE_OUTBID)
-            if not reasons:
-                continue
-            if ReasonCode.SANDWICH_SETUP not in reasons:
-                reasons.insert(0, ReasonCode.SANDWICH_SETUP)
-            setup = _Setup(tx, victim, intent, tuple(reasons), self.last_block)
             self.setups[setup.key] = setup
-            findings.append(self._finding(setup, "pending", 0.6 if len(reasons) > 1 else 0.45,
-                                          self.last_block, ctx.chain_id))
-        self.pending[tx.hash] = (tx, intent)
+            findings.append(self._finding(setup, "pending", ctx.chain_id, self.book.head))
         return findings
 
+    async def _read_intent(self, tx: PendingTxRecord, ctx: DetectionContext
+                           ) -> PendingSwap | None:
+        intent = swap_intent(tx)
+        if intent is not None:
+            return PendingSwap(tx, intent, self.book.head)
+        lowest = self.book.lowest_tip_of_others(tx.from_addr)
+        worth_it = self.book.has_swap_from(tx.from_addr) or (
+            lowest is not None and priority_fee(tx) > lowest)
+        if ctx.simulator is None or tx.to_addr is None or len(tx.input) < 4 or not worth_it:
+            return None
+        try:
+            calls = await ctx.simulator.inner_calls(tx)
+        except Exception as exc:  # node hiccup: the transaction stays unknown, counted
+            log.warning("detect.sandwich_setup.simulation_failed", tx=tx.hash,
+                        error=repr(exc)[:200])
+            return None
+        self.simulations += 1
+        intent = intent_from_calls(calls)
+        return PendingSwap(tx, intent, self.book.head, simulated=True) if intent else None
+
+    def _setups_in(self, market: str) -> list[_Setup]:
+        swaps = self.book.market(market)
+        out = []
+        for front in swaps:
+            victims = [v for v in swaps if v.sender != front.sender
+                       and v.intent.direction == front.intent.direction and v.tip < front.tip]
+            backs = [b for b in swaps if b.sender == front.sender
+                     and b.intent.direction != front.intent.direction
+                     and (b.tx.nonce or 0) > (front.tx.nonce or 0)
+                     and any(b.tip < v.tip for v in victims)]
+            back = min(backs, key=lambda b: b.tx.nonce or 0) if backs else None
+            if back is not None:  # the victims it would sandwich: tipped between the legs
+                victims = [v for v in victims if v.tip > back.tip]
+            reasons = [ReasonCode.SANDWICH_SETUP, ReasonCode.PRIORITY_FEE_OUTBID]
+            reasons += [ReasonCode.SANDWICH_BACKRUN] if back else []
+            reasons += [ReasonCode.SANDWICH_HISTORY] if front.sender in self.sandwichers else []
+            if victims and len(reasons) > 2:
+                victims.sort(key=lambda v: (-v.tip, v.tx.hash))
+                out.append(_Setup(front, tuple(victims), back, tuple(reasons)))
+        return out
+
     async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
-        self.last_block = block.number
         mined = {tx.hash for tx in block.transactions} | {s.tx_hash for s in block.swaps}
-        sandwiches = find_sandwiches(block.swaps)
+        sandwiches = credible_sandwiches(block.swaps)
         self.sandwichers.update(s.sandwicher for s in sandwiches)
         self.sandwichers.update(s.frontrun.tx_from for s in sandwiches)
-        confirmed = {(s.frontrun.tx_hash, v.tx_hash) for s in sandwiches for v in s.victims}
+        by_front = {s.frontrun.tx_hash: s for s in sandwiches}
         findings = []
         for key, setup in list(self.setups.items()):
-            pair = (setup.attacker_tx.hash, setup.victim_tx.hash)
-            if pair in confirmed:
-                findings.append(self._finding(setup, "confirmed", 0.95, block.number,
-                                              block.chain_id))
-            elif pair[0] in mined or pair[1] in mined or (
-                    setup.opened_block is not None
-                    and block.number - setup.opened_block >= EXPIRY_BLOCKS):
-                findings.append(self._finding(setup, "retracted", 0.05, block.number,
-                                              block.chain_id))
+            front = setup.front.tx.hash
+            seen = setup.front.seen_block if setup.front.seen_block is not None else block.number
+            if front in by_front:
+                mined_sw = by_front[front]
+                hashes = (front, *(v.tx_hash for v in mined_sw.victims),
+                          mined_sw.backrun.tx_hash)
+                findings.append(self._finding(setup, "confirmed", block.chain_id, block.number,
+                                              hashes))
+            elif front in mined or block.number - seen >= EXPIRY_BLOCKS:
+                findings.append(self._finding(setup, "retracted", block.chain_id, block.number))
             else:
                 continue
             del self.setups[key]
-        for tx_hash in mined:
-            self.pending.pop(tx_hash, None)
+        self.book.on_block(block.number, mined)
         if self.skipped:
-            log.debug("detect.sandwich_setup.skipped_pending", count=self.skipped)
+            log.debug("detect.sandwich_setup.skipped_pending", count=self.skipped,
+                      simulations=self.simulations)
         return findings
 
-    def _finding(self, setup: _Setup, status: str, score: float, block: int | None,
-                 chain_id: int) -> Finding:
-        attacker, victim = setup.attacker_tx, setup.victim_tx
+    def _finding(self, setup: _Setup, status: str, chain_id: int, block: int | None,
+                 hashes: tuple[str, ...] | None = None) -> Finding:
+        front = setup.front
+        score = {"pending": PENDING_SCORE[frozenset(setup.reasons[2:])], "confirmed": 0.95,
+                 "retracted": 0.05}[status]
         words = {"pending": "is lining up to sandwich", "confirmed": "sandwiched",
                  "retracted": "did not sandwich"}[status]
+        victims = [v.tx.hash for v in setup.victims]
         return Finding(
             detector=self.name, detector_version=self.version, kind="sandwich_setup",
             score=score, confidence=ConfidenceBand(max(0.0, score - 0.15), min(1.0, score + 0.1)),
             severity=Severity.HIGH if status == "confirmed" else
             Severity.INFO if status == "retracted" else Severity.MEDIUM,
             reason_codes=setup.reasons,
-            summary=(f"{attacker.from_addr} {words} pending swap {victim.hash} "
-                     f"(same market and direction, tip {priority_fee(attacker)} vs "
-                     f"{priority_fee(victim)})"),
-            dedup_key=f"{setup.key}:{status}", chain_id=chain_id,
-            entities=(attacker.from_addr, victim.from_addr),
-            tx_hashes=(attacker.hash, victim.hash), block_from=block, block_to=block,
-            details={"status": status, "setup_key": setup.key, "actors": [attacker.from_addr],
-                     "pool": setup.intent.market, "direction": setup.intent.direction})
+            summary=(f"{front.sender} {words} pending swap(s) {', '.join(victims)} "
+                     f"(same market and direction, tip {front.tip} vs "
+                     f"{max(v.tip for v in setup.victims)}"
+                     + (", back-run pending" if setup.back else "") + ")"),
+            dedup_key=setup.key, chain_id=chain_id,
+            entities=(front.sender, *sorted({v.sender for v in setup.victims})),
+            tx_hashes=hashes or setup.tx_hashes, block_from=front.seen_block,
+            block_to=None if status == "pending" else block,
+            details={"status": status, "setup_key": setup.key, "actors": [front.sender],
+                     "pool": front.intent.market, "direction": front.intent.direction,
+                     "victims": victims, "back_run": setup.back.tx.hash if setup.back else None,
+                     "simulated": front.simulated},
+            status="open" if status == "pending" else status)

@@ -37,6 +37,8 @@ def report_tables(report: EvalReport) -> list[Table]:
     summary.add_row("benign transactions", str(report.benign_tx_total))
     summary.add_row("benign transactions flagged", str(report.benign_tx_flagged))
     summary.add_row("false-positive rate on benign txs", _pct(report.benign_fp_rate))
+    for detector, flagged in report.benign_flagged_by_detector.items():
+        summary.add_row(f"benign transactions flagged by {detector}", str(flagged))
     if report.latencies_s:
         summary.add_row("detection latency p50",
                         f"{statistics.median(report.latencies_s) * 1000:.0f} ms")
@@ -56,6 +58,7 @@ def report_json(report: EvalReport) -> dict[str, Any]:
                       for k, v in sorted(report.by_scenario.items())},
         "benign": {"transactions": report.benign_tx_total,
                    "flagged": report.benign_tx_flagged,
+                   "flagged_by_detector": report.benign_flagged_by_detector,
                    "false_positive_rate": report.benign_fp_rate},
         "latency_s": {"p50": statistics.median(lat) if lat else None,
                       "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else None,

@@ -62,6 +62,7 @@ class EvalReport:
     by_scenario: dict[str, Counts] = field(default_factory=dict)
     benign_tx_total: int = 0
     benign_tx_flagged: int = 0
+    benign_flagged_by_detector: dict[str, int] = field(default_factory=dict)
     latencies_s: list[float] = field(default_factory=list)
     blocks_early: dict[str, list[int]] = field(default_factory=dict)
     alerted: dict[str, int] = field(default_factory=dict)  # scenario -> attacks with an alert
@@ -101,6 +102,7 @@ def score(findings: Sequence[EvalFinding], labels: Sequence[AttackLabel],
     benign = {h.lower() for h in benign_tx_hashes} - attack_txs
     report.benign_tx_total = len(benign)
     flagged_benign: set[str] = set()
+    flagged_by: dict[str, set[str]] = defaultdict(set)
     for finding in findings:
         counts = report.by_detector.setdefault(finding.detector, Counts())
         hit = [i for i, label in enumerate(labels) if matches(finding, label)]
@@ -111,7 +113,9 @@ def score(findings: Sequence[EvalFinding], labels: Sequence[AttackLabel],
         else:
             counts.fp += 1
             flagged_benign |= set(finding.tx_hashes) & benign
+            flagged_by[finding.detector] |= set(finding.tx_hashes) & benign
     report.benign_tx_flagged = len(flagged_benign)
+    report.benign_flagged_by_detector = {d: len(h) for d, h in sorted(flagged_by.items())}
     for i, label in enumerate(labels):
         counts = report.by_scenario.setdefault(label.scenario, Counts())
         if not detected[i]:

@@ -23,4 +23,4 @@ def finding_from_row(row: Mapping[str, Any] | asyncpg.Record) -> Finding:
         block_from=row["block_from"], block_to=row["block_to"],
         deltas=tuple(FeatureDelta(d["feature"], d["baseline"], d["observed"], d["description"])
                      for d in row["deltas"]),
-        details=dict(row["details"]))
+        details=dict(row["details"]), status=row.get("status") or "open")

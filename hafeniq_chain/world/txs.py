@@ -9,6 +9,7 @@ given explicitly so a batch never depends on estimates against state it changes 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
@@ -160,6 +161,20 @@ class Sender:
                 raise TxFailed(f"transaction {h} reverted")
             out.append(r)
         return out
+
+    def wait_pooled(self, hashes: Sequence[str], timeout_s: float = 10.0) -> None:
+        """Wait until the node's txpool lists every hash as pending (watchers can see them)."""
+        wanted = {h.lower() for h in hashes}
+        deadline = time.monotonic() + timeout_s
+        while True:
+            content = self.rpc("txpool_content", [])["pending"]
+            pooled = {str(tx["hash"]).lower() for by_nonce in content.values()
+                      for tx in by_nonce.values()}
+            if wanted <= pooled:
+                return
+            if time.monotonic() > deadline:
+                raise TxFailed(f"not in the txpool after {timeout_s}s: {sorted(wanted - pooled)}")
+            time.sleep(0.02)
 
     def block_statuses(self, block: int) -> list[int]:
         """Status of every transaction in a block (one ``eth_getBlockReceipts`` call)."""

@@ -105,3 +105,37 @@ def test_state_round_trips_through_json_for_the_baselines_table() -> None:
 def test_arg_bucket_is_the_bit_length_of_the_first_argument() -> None:
     assert arg_bucket(SELECTOR) == -1
     assert arg_bucket(SELECTOR + (255).to_bytes(32, "big")) == 8
+
+
+def _seasonal_blocks(rng: random.Random, first: int, last: int) -> list[BlockBundle]:
+    """A governor-like function: idle, then a round of 2-9 calls over 1-6 blocks."""
+    calls: dict[int, list[TxRecord]] = {}
+    for start in range(first, last - 10, 40):
+        for _ in range(rng.randint(2, 9)):
+            n = start + rng.randint(1, 6)
+            calls.setdefault(n, []).append(
+                _tx(n, len(calls.get(n, [])), _addr(rng.randrange(10**5)), 7, 50_000))
+    return [_bundle(n, calls.get(n, [])) for n in range(first, last)]
+
+
+def test_seasonal_rounds_are_learned_and_a_real_burst_still_shows() -> None:
+    """Rounds of votes (tiny mean rate, busy blocks of up to ~5) are the function's normal
+    once a few rounds were seen; 30 calls from a fresh address in one block are not."""
+    rng = random.Random(8)
+    blocks = _seasonal_blocks(rng, 1, 1200)
+    detector = DriftDetector(DriftConfig(warmup_blocks=50))
+    assert _run(detector, blocks) == []
+    attacker = _addr(10**8)
+    burst = _bundle(1200, [_tx(1200, i, attacker, 7, 50_000) for i in range(30)])
+    (finding,) = _run(detector, [burst])
+    assert ReasonCode.CALL_RATE_SHIFT in finding.reason_codes
+    assert ReasonCode.FLASH_BURST in finding.reason_codes
+
+
+def test_flash_burst_is_reported_in_the_burst_block_only() -> None:
+    rng = random.Random(4)
+    blocks = [_bundle(n, _benign_block(rng, n)) for n in range(1, 201)]
+    blocks.append(_bundle(201, [_tx(201, 50 + i, _addr(10**9), 5, 60_000) for i in range(8)]))
+    blocks += [_bundle(n, _benign_block(rng, n)) for n in range(202, 206)]
+    findings = _run(DriftDetector(DriftConfig(warmup_blocks=50)), blocks)
+    assert [f.block_from for f in findings if ReasonCode.FLASH_BURST in f.reason_codes] == [201]

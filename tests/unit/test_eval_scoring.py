@@ -37,6 +37,7 @@ def test_counts_per_detector_and_scenario() -> None:
     assert report.by_scenario["sandwich"].recall == pytest.approx(0.5)
     assert report.by_scenario["ring"].recall == 1.0
     assert report.benign_tx_flagged == 1 and report.benign_tx_total == 4
+    assert report.benign_flagged_by_detector == {"sandwich": 1}
     assert report.blocks_early["ring"] == [5]
 
 
@@ -54,7 +55,8 @@ def test_json_shape_is_stable() -> None:
                         "blocks_before_last_attack_tx"}
     assert doc["detectors"]["x"] == {"tp": 1, "fp": 0, "fn": 0, "precision": 1.0,
                                      "recall": 1.0, "f1": 1.0}
-    assert doc["benign"] == {"transactions": 1, "flagged": 0, "false_positive_rate": 0.0}
+    assert doc["benign"] == {"transactions": 1, "flagged": 0, "flagged_by_detector": {},
+                             "false_positive_rate": 0.0}
     json.dumps(doc)
 
 

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import time
+
 from hafeniq_chain.world.labels import Label
 from hafeniq_chain.world.scenarios.base import E18, ScenarioContext
 from hafeniq_chain.world.txs import set_automine
 
 GWEI = 10**9
+# NOTE: how long the sandwich waits in the mempool once the node shows it. A 12-s chain
+# gives 0-12 s; 2 s keeps 20 seeds quick while leaving a loaded 2-core box time to react.
+MEMPOOL_DWELL_S = 2.0
 
 
 def sandwich(ctx: ScenarioContext) -> list[Label]:
-    """Front-run, 1-3 victim buys, back-run, all visible in the mempool and in one block.
+    """Victim buys wait in the mempool, the bot reacts with a front-run and a back-run, and
+    all of them wait there a moment before one block includes them.
 
-    Ordering comes from tips: the front-run pays the most, victims less, and the back-run
-    (next nonce of the attacker, lowest tip) lands after the victims. Seeds with
+    The lifecycle is the one a 12-s chain gives a watcher: the victims (1-3) are broadcast
+    first, the bot sees them and broadcasts its front-run (highest tip) and back-run (next
+    nonce, lowest tip, so it lands after the victims); the block is mined only once the
+    node's txpool shows all of them and ``MEMPOOL_DWELL_S`` has passed. ``mined_after`` in
+    the label is the wall-clock time just before the block was mined. Seeds with
     ``seed % 3 == 2`` trade through a ``SandwichBot`` helper contract instead of directly.
     """
     rng, wd = ctx.rng, ctx.wd
@@ -30,18 +39,19 @@ def sandwich(ctx: ScenarioContext) -> list[Label]:
     legs = (wd.router.address, wd.weth, wd.tok(token))
     set_automine(ctx.w3, False)
     try:
-        if helper:
-            front = ctx.s.call(bot, helper, "front(address,address,address)", *legs,
-                               value=front_eth, gas=300_000, priority_fee=50 * GWEI)
-        else:
-            front = wd.buy(bot, token, front_eth, priority_fee=50 * GWEI)
         vic = [wd.buy(v, token, rng.randint(1, 10) * E18 // 2, priority_fee=2 * GWEI)
                for v in victims]
         if helper:
+            front = ctx.s.call(bot, helper, "front(address,address,address)", *legs,
+                               value=front_eth, gas=300_000, priority_fee=50 * GWEI)
             back = ctx.s.call(bot, helper, "back(address,address,address)", *legs,
                               gas=300_000, priority_fee=GWEI)
         else:
+            front = wd.buy(bot, token, front_eth, priority_fee=50 * GWEI)
             back = wd.sell(bot, token, front_out, priority_fee=GWEI)
+        ctx.s.wait_pooled([*vic, front, back])
+        time.sleep(MEMPOOL_DWELL_S)
+        mined_after = time.time()
         ctx.s.mine()
     finally:
         set_automine(ctx.w3, True)
@@ -50,7 +60,8 @@ def sandwich(ctx: ScenarioContext) -> list[Label]:
         "_via_helper" if helper else "")
     return [ctx.label("sandwich", variant, ctx.mined(hashes), [bot, *([helper.lower()]
                       if helper else [])], vic, token=token, pair=ctx.m.pairs[f"{token}/WETH"],
-                      front_run=front, back_run=back, helper_contract=helper.lower())]
+                      front_run=front, back_run=back, helper_contract=helper.lower(),
+                      mempool_visible=True, mined_after=mined_after)]
 
 
 def liquidity_rug(ctx: ScenarioContext) -> list[Label]:
