@@ -6,6 +6,9 @@ everything queued in a single transaction (events, decisions, audit links hashed
 order under the chain's advisory lock) and wakes the callers after COMMIT. A response is
 therefore only sent for a decision that is stored and audited; a crash loses nothing
 that was answered. The flusher is a task that ends when the queue is empty.
+
+The API serves known keys from memory; the batch re-reads them in its own transaction,
+so a key revoked before the request is refused (``KeyRejected``) and nothing is stored.
 """
 
 from __future__ import annotations
@@ -23,6 +26,13 @@ from hafeniq_chain.offchain.types import ScoredWithdrawal
 
 log = get_logger(__name__)
 MAX_BATCH = 256
+SCORING_SCOPE = "withdrawals:score"
+
+_REJECTED_KEYS = """
+SELECT k.id FROM unnest($1::bigint[]) AS k(id)
+WHERE NOT EXISTS (SELECT 1 FROM api_keys a WHERE a.id = k.id AND a.revoked_at IS NULL
+                  AND ('*' = ANY(a.scopes) OR $2 = ANY(a.scopes)))
+"""
 
 _EVENTS = """
 INSERT INTO offchain_events (tenant, event_id, kind, account_id, occurred_at, payload)
@@ -41,6 +51,10 @@ FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[
 ORDER BY d.n
 RETURNING id
 """
+
+
+class KeyRejected(Exception):
+    """The request's API key was revoked (or lost the scoring scope) before its commit."""
 
 
 @dataclass
@@ -84,26 +98,50 @@ class DecisionWriter:
                     item.done.set_exception(exc)
                     item.done.exception()
                 continue
-            for item, decision_id in zip(batch, ids, strict=True):
-                item.done.set_result(decision_id)
+            for item, outcome in zip(batch, ids, strict=True):
+                if isinstance(outcome, KeyRejected):
+                    item.done.set_exception(outcome)
+                    item.done.exception()
+                else:
+                    item.done.set_result(outcome)
 
-    async def _write(self, batch: list[PendingDecision]) -> list[int | None]:
+    async def _write(self, batch: list[PendingDecision]) -> list[int | KeyRejected | None]:
         async with self.pool.acquire() as proxy, proxy.transaction():
             conn = cast(asyncpg.Connection, proxy)
-            inserted = {(r["tenant"], r["event_id"]) for r in await conn.fetch(
-                _EVENTS, [i.req.tenant for i in batch], [i.req.request_id for i in batch],
-                [i.req.account_id for i in batch], [i.req.occurred_at for i in batch],
-                [json.dumps(i.event_payload) for i in batch])}
-            fresh = await self._to_decide(conn, batch, inserted)
-            if not fresh:
-                return [None] * len(batch)
-            rows = await conn.fetch(
-                _DECISIONS, [f"withdrawal:{i.req.request_id}" for i in fresh],
-                [i.req.tenant for i in fresh], [i.score for i in fresh],
-                [i.action for i in fresh], [json.dumps(i.reason_codes) for i in fresh],
-                [canonical_json(i.details) for i in fresh])
-            ids = {id(i): r["id"] for i, r in zip(fresh, rows, strict=True)}
-            await self._audit(conn, fresh, ids)
+            rejected = await self._rejected_keys(conn, batch)
+            accepted = [i for i in batch if i.req.key_id not in rejected]
+            written = iter(await self._write_batch(conn, accepted) if accepted else [])
+        if rejected:
+            log.info("offchain.decisions_refused_key", size=len(batch) - len(accepted),
+                     key_ids=sorted(rejected))
+        return [KeyRejected() if i.req.key_id in rejected else next(written) for i in batch]
+
+    @staticmethod
+    async def _rejected_keys(conn: asyncpg.Connection, batch: list[PendingDecision]
+                             ) -> set[int]:
+        """Keys in ``batch`` that no longer grant scoring (read inside the transaction)."""
+        key_ids = sorted({i.req.key_id for i in batch if i.req.key_id is not None})
+        if not key_ids:
+            return set()
+        return {r["id"] for r in await conn.fetch(_REJECTED_KEYS, key_ids, SCORING_SCOPE)}
+
+    async def _write_batch(self, conn: asyncpg.Connection, batch: list[PendingDecision]
+                           ) -> list[int | None]:
+        """Events, decisions and audit links of ``batch`` (inside the caller's transaction)."""
+        inserted = {(r["tenant"], r["event_id"]) for r in await conn.fetch(
+            _EVENTS, [i.req.tenant for i in batch], [i.req.request_id for i in batch],
+            [i.req.account_id for i in batch], [i.req.occurred_at for i in batch],
+            [json.dumps(i.event_payload) for i in batch])}
+        fresh = await self._to_decide(conn, batch, inserted)
+        if not fresh:
+            return [None] * len(batch)
+        rows = await conn.fetch(
+            _DECISIONS, [f"withdrawal:{i.req.request_id}" for i in fresh],
+            [i.req.tenant for i in fresh], [i.score for i in fresh],
+            [i.action for i in fresh], [json.dumps(i.reason_codes) for i in fresh],
+            [canonical_json(i.details) for i in fresh])
+        ids = {id(i): r["id"] for i, r in zip(fresh, rows, strict=True)}
+        await self._audit(conn, fresh, ids)
         return [ids.get(id(i)) for i in batch]
 
     @staticmethod

@@ -11,11 +11,10 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-import asyncpg
-
 from hafeniq_chain.config import WithdrawalSettings
 from hafeniq_chain.offchain.convergence import Convergence, accounts_to_freeze, find_convergences
 from hafeniq_chain.offchain.history import (
+    Queryable,
     destinations_seen_before,
     platform_baseline_counts,
     platform_window,
@@ -56,7 +55,7 @@ class PlatformLayer:
         self._not_fresh: dict[str, set[str]] = {}
         self._refreshing: dict[str, asyncio.Lock] = {}
 
-    async def _baseline(self, conn: asyncpg.Connection, req: ScoredWithdrawal
+    async def _baseline(self, conn: Queryable, req: ScoredWithdrawal
                         ) -> tuple[float, float]:
         """(expected accounts per window, platform new-address rate)."""
         day = int(req.occurred_at.timestamp() // 86400)
@@ -70,7 +69,7 @@ class PlatformLayer:
                 return cached[0], cached[1]
             return await self._refresh_baseline(conn, req, day)
 
-    async def _refresh_baseline(self, conn: asyncpg.Connection, req: ScoredWithdrawal,
+    async def _refresh_baseline(self, conn: Queryable, req: ScoredWithdrawal,
                                 day: int) -> tuple[float, float]:
         end = req.occurred_at - timedelta(seconds=self.settings.platform_window_s)
         total, new, days = await platform_baseline_counts(
@@ -83,7 +82,7 @@ class PlatformLayer:
         self._baselines[(req.tenant, day)] = (expected, rate, time.monotonic())
         return expected, rate
 
-    async def view(self, conn: asyncpg.Connection, req: ScoredWithdrawal,
+    async def view(self, conn: Queryable, req: ScoredWithdrawal,
                    window: TenantWindow) -> PlatformView:
         """The platform view over (occurred_at - window, occurred_at], ``req`` included.
 
