@@ -42,14 +42,19 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[])
 ON CONFLICT (tenant, event_id) DO NOTHING
 RETURNING tenant, event_id
 """
+# NOTE: ids follow the input order (inserted in that order from one sequence); the audit
+# chain's head is read in the same statement, after the append lock was taken.
 _DECISIONS = """
-INSERT INTO decisions (subject, tenant, risk_score, action, reason_codes, details)
-SELECT d.subject, d.tenant, d.score, d.action,
-       ARRAY(SELECT jsonb_array_elements_text(d.codes::jsonb)), d.details::jsonb
-FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[])
-     WITH ORDINALITY AS d(subject, tenant, score, action, codes, details, n)
-ORDER BY d.n
-RETURNING id
+WITH inserted AS (
+    INSERT INTO decisions (subject, tenant, risk_score, action, reason_codes, details)
+    SELECT d.subject, d.tenant, d.score, d.action,
+           ARRAY(SELECT jsonb_array_elements_text(d.codes::jsonb)), d.details::jsonb
+    FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[])
+         WITH ORDINALITY AS d(subject, tenant, score, action, codes, details, n)
+    ORDER BY d.n
+    RETURNING id)
+SELECT id, (SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1) AS head
+FROM inserted ORDER BY id
 """
 
 
@@ -86,28 +91,48 @@ class DecisionWriter:
             self._flusher = asyncio.create_task(self._flush_all())
         return await asyncio.shield(item.done)
 
+    def _take(self) -> list[PendingDecision]:
+        batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+        return batch
+
+    @staticmethod
+    def _fail(batch: list[PendingDecision], exc: BaseException) -> None:
+        for item in batch:
+            item.done.set_exception(exc)
+            item.done.exception()  # retrieved: the waiter re-raises it
+
     async def _flush_all(self) -> None:
         while self._queue:
-            batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
             try:
-                ids = await self._write(batch)
+                async with self.pool.acquire() as proxy:
+                    await self._drain(cast(asyncpg.Connection, proxy))
+            except Exception as exc:  # no connection: the next batch gets the error
+                log.error("offchain.decision_batch_failed", error=repr(exc)[:300])
+                self._fail(self._take(), exc)
+
+    async def _drain(self, conn: asyncpg.Connection) -> None:
+        """Write batches on one connection while requests keep coming: under load the
+        pool's acquire and reset are paid once per burst, not once per batch."""
+        while self._queue:
+            batch = self._take()
+            try:
+                outcomes = await self._write(conn, batch)
             except Exception as exc:  # every waiter gets the error, the flusher goes on
                 log.error("offchain.decision_batch_failed", size=len(batch),
                           error=repr(exc)[:300])
-                for item in batch:
-                    item.done.set_exception(exc)
-                    item.done.exception()
+                self._fail(batch, exc)
+                if conn.is_closed():
+                    return
                 continue
-            for item, outcome in zip(batch, ids, strict=True):
+            for item, outcome in zip(batch, outcomes, strict=True):
                 if isinstance(outcome, KeyRejected):
-                    item.done.set_exception(outcome)
-                    item.done.exception()
+                    self._fail([item], outcome)
                 else:
                     item.done.set_result(outcome)
 
-    async def _write(self, batch: list[PendingDecision]) -> list[int | KeyRejected | None]:
-        async with self.pool.acquire() as proxy, proxy.transaction():
-            conn = cast(asyncpg.Connection, proxy)
+    async def _write(self, conn: asyncpg.Connection, batch: list[PendingDecision]
+                     ) -> list[int | KeyRejected | None]:
+        async with conn.transaction():
             rejected = await self._rejected_keys(conn, batch)
             accepted = [i for i in batch if i.req.key_id not in rejected]
             written = iter(await self._write_batch(conn, accepted) if accepted else [])
@@ -135,13 +160,14 @@ class DecisionWriter:
         fresh = await self._to_decide(conn, batch, inserted)
         if not fresh:
             return [None] * len(batch)
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", APPEND_LOCK)
         rows = await conn.fetch(
             _DECISIONS, [f"withdrawal:{i.req.request_id}" for i in fresh],
             [i.req.tenant for i in fresh], [i.score for i in fresh],
             [i.action for i in fresh], [json.dumps(i.reason_codes) for i in fresh],
             [canonical_json(i.details) for i in fresh])
         ids = {id(i): r["id"] for i, r in zip(fresh, rows, strict=True)}
-        await self._audit(conn, fresh, ids)
+        await self._audit(conn, fresh, ids, rows[0]["head"] or GENESIS)
         return [ids.get(id(i)) for i in batch]
 
     @staticmethod
@@ -167,11 +193,9 @@ class DecisionWriter:
 
     @staticmethod
     async def _audit(conn: asyncpg.Connection, items: list[PendingDecision],
-                     ids: dict[int, int]) -> None:
-        """Append one audit link per decision, in order, under the chain's lock."""
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", APPEND_LOCK)
-        prev = await conn.fetchval("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-        prev = prev or GENESIS
+                     ids: dict[int, int], prev: str) -> None:
+        """Append one audit link per decision, in order, after ``prev`` (the chain's head,
+        read under its lock)."""
         records = []
         for item in items:
             subject = f"withdrawal:{item.req.request_id}"

@@ -67,16 +67,14 @@ async def platform_window(conn: Queryable, tenant: str, start: datetime,
     return WindowSummary(sends, sum(r["n"] for r in rows), sum(r["new_n"] for r in rows))
 
 
-async def destinations_seen_before(conn: Queryable, tenant: str,
-                                   destinations: list[str], before: datetime) -> set[str]:
-    """Which of ``destinations`` anyone on the platform sent to before ``before``."""
-    if not destinations:
-        return set()
+async def first_stored_uses(conn: Queryable, tenant: str, destinations: list[str]
+                            ) -> dict[str, datetime | None]:
+    """When anyone on the platform first sent to each of ``destinations`` (None: never)."""
     rows = await conn.fetch(
-        "SELECT d AS dst FROM unnest($2::text[]) AS d WHERE EXISTS (SELECT 1 FROM"
-        " offchain_events WHERE tenant = $1 AND kind = 'withdrawal_request'"
-        " AND payload->>'destination' = d AND occurred_at < $3)", tenant, destinations, before)
-    return {r["dst"] for r in rows}
+        "SELECT d AS dst, (SELECT min(occurred_at) FROM offchain_events WHERE tenant = $1"
+        " AND kind = 'withdrawal_request' AND payload->>'destination' = d) AS first"
+        " FROM unnest($2::text[]) AS d", tenant, destinations)
+    return {r["dst"]: r["first"] for r in rows}
 
 
 _BASELINE = """

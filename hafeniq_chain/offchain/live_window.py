@@ -59,9 +59,18 @@ class TenantWindow:
         self.total = 0
         self.new = 0
         self.complete_from: datetime | None = None  # entries before this may be missing
+        # Destinations sent to by two accounts or more in the running window (convergence
+        # candidates); since when each destination has had entries in the running window;
+        # the earliest use (database or memory) of the destinations looked up.
+        self.shared: set[str] = set()
+        self.present_since: dict[str, datetime] = {}
+        self.first_use: dict[str, datetime] = {}
 
     def add(self, entry: WindowEntry) -> None:
         """Insert in time order; advance the running window when ``entry`` is the newest."""
+        known = self.first_use.get(entry.destination)
+        if known is not None and entry.at < known:
+            self.first_use[entry.destination] = entry.at
         if self.newest is None or entry.at >= self.newest:
             self.entries.append(entry)
             self.newest = entry.at
@@ -81,10 +90,18 @@ class TenantWindow:
             del self.accounts[e.account_id]
         senders = self.senders.setdefault(e.destination, Counter())
         senders[e.account_id] += sign
+        if sign > 0:
+            since = self.present_since.get(e.destination)
+            self.present_since[e.destination] = e.at if since is None else min(since, e.at)
         if not senders[e.account_id]:
             del senders[e.account_id]
             if not senders:
                 del self.senders[e.destination]
+                del self.present_since[e.destination]
+        if len(senders) >= 2:
+            self.shared.add(e.destination)
+        else:
+            self.shared.discard(e.destination)
         self.total += sign
         self.new += sign * e.new
 
@@ -114,6 +131,16 @@ class TenantWindow:
     def covers(self, start: datetime) -> bool:
         """Are all entries after ``start`` retained (so a slice is exact)?"""
         return self.complete_from is None or start >= self.complete_from
+
+    def learn_first_use(self, stored: dict[str, datetime | None]) -> None:
+        """Earliest stored use per destination looked up (None: never stored), merged with
+        memory: requests recorded but not committed yet, or recorded during the lookup."""
+        if len(self.first_use) > MAX_ENTRIES:
+            self.first_use.clear()
+        for destination, at in stored.items():
+            known = [t for t in (at, self.present_since.get(destination)) if t is not None]
+            if known:
+                self.first_use[destination] = min(known)
 
     def current_entries(self) -> list[WindowEntry]:
         return self.entries[self._lo:]

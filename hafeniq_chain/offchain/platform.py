@@ -15,7 +15,7 @@ from hafeniq_chain.config import WithdrawalSettings
 from hafeniq_chain.offchain.convergence import Convergence, accounts_to_freeze, find_convergences
 from hafeniq_chain.offchain.history import (
     Queryable,
-    destinations_seen_before,
+    first_stored_uses,
     platform_baseline_counts,
     platform_window,
 )
@@ -50,9 +50,6 @@ class PlatformLayer:
     def __init__(self, settings: WithdrawalSettings) -> None:
         self.settings = settings
         self._baselines: dict[tuple[str, int], tuple[float, float, float]] = {}
-        # NOTE: once used before some window, an address stays "not fresh" for any later
-        # window, so the answer is cached (bounded) instead of asked again per request.
-        self._not_fresh: dict[str, set[str]] = {}
         self._refreshing: dict[str, asyncio.Lock] = {}
 
     async def _baseline(self, conn: Queryable, req: ScoredWithdrawal
@@ -93,7 +90,7 @@ class PlatformLayer:
         start = req.occurred_at - timedelta(seconds=s.platform_window_s)
         if window.is_current(req.occurred_at):
             accounts, total, new = len(window.accounts), window.total, window.new
-            senders = {d: len(a) for d, a in window.senders.items()}
+            senders = {d: len(window.senders[d]) for d in window.shared}
             sends = window.current_entries
         else:
             summary = (summarise(window.slice(start, req.occurred_at))
@@ -113,14 +110,12 @@ class PlatformLayer:
         new_rate = new / total if total else 0.0
         # NOTE: only destinations reached by enough accounts can converge; check just those.
         destinations = sorted(d for d, n in senders.items() if n >= s.convergence_min_accounts)
-        known = self._not_fresh.setdefault(req.tenant, set())
-        unknown = [d for d in destinations if d not in known]
-        seen = (await destinations_seen_before(conn, req.tenant, unknown, start)
-                if unknown else set())
-        if len(known) > 1_000_000:
-            known.clear()
-        known |= seen
-        fresh = set(unknown) - seen
+        # NOTE: a destination's first use only moves earlier (the window's ``add`` keeps it
+        # current), so it is asked once per destination, not per request.
+        unknown = [d for d in destinations if d not in window.first_use]
+        if unknown:
+            window.learn_first_use(await first_stored_uses(conn, req.tenant, unknown))
+        fresh = {d for d in destinations if window.first_use.get(d, start) >= start}
         convergences: list[Convergence] = []
         freeze: list[str] = []
         if fresh:
