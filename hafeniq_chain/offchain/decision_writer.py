@@ -28,10 +28,14 @@ log = get_logger(__name__)
 MAX_BATCH = 256
 SCORING_SCOPE = "withdrawals:score"
 
-_REJECTED_KEYS = """
-SELECT k.id FROM unnest($1::bigint[]) AS k(id)
-WHERE NOT EXISTS (SELECT 1 FROM api_keys a WHERE a.id = k.id AND a.revoked_at IS NULL
-                  AND ('*' = ANY(a.scopes) OR $2 = ANY(a.scopes)))
+# NOTE: one round trip takes the audit chain's append lock (held to COMMIT, so the head
+# read by a later statement is current) and finds the keys that no longer grant scoring.
+_LOCK_AND_CHECK_KEYS = """
+SELECT (SELECT 1 FROM pg_advisory_xact_lock($3)) AS locked,
+       ARRAY(SELECT k.id FROM unnest($1::bigint[]) AS k(id)
+             WHERE NOT EXISTS (SELECT 1 FROM api_keys a WHERE a.id = k.id
+                               AND a.revoked_at IS NULL
+                               AND ('*' = ANY(a.scopes) OR $2 = ANY(a.scopes)))) AS rejected
 """
 
 _EVENTS = """
@@ -133,7 +137,7 @@ class DecisionWriter:
     async def _write(self, conn: asyncpg.Connection, batch: list[PendingDecision]
                      ) -> list[int | KeyRejected | None]:
         async with conn.transaction():
-            rejected = await self._rejected_keys(conn, batch)
+            rejected = await self._lock_and_check_keys(conn, batch)
             accepted = [i for i in batch if i.req.key_id not in rejected]
             written = iter(await self._write_batch(conn, accepted) if accepted else [])
         if rejected:
@@ -142,13 +146,12 @@ class DecisionWriter:
         return [KeyRejected() if i.req.key_id in rejected else next(written) for i in batch]
 
     @staticmethod
-    async def _rejected_keys(conn: asyncpg.Connection, batch: list[PendingDecision]
-                             ) -> set[int]:
-        """Keys in ``batch`` that no longer grant scoring (read inside the transaction)."""
+    async def _lock_and_check_keys(conn: asyncpg.Connection, batch: list[PendingDecision]
+                                   ) -> set[int]:
+        """Take the audit lock; keys in ``batch`` that no longer grant scoring."""
         key_ids = sorted({i.req.key_id for i in batch if i.req.key_id is not None})
-        if not key_ids:
-            return set()
-        return {r["id"] for r in await conn.fetch(_REJECTED_KEYS, key_ids, SCORING_SCOPE)}
+        row = await conn.fetchrow(_LOCK_AND_CHECK_KEYS, key_ids, SCORING_SCOPE, APPEND_LOCK)
+        return set(row["rejected"]) if row is not None else set()
 
     async def _write_batch(self, conn: asyncpg.Connection, batch: list[PendingDecision]
                            ) -> list[int | None]:
@@ -160,7 +163,6 @@ class DecisionWriter:
         fresh = await self._to_decide(conn, batch, inserted)
         if not fresh:
             return [None] * len(batch)
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", APPEND_LOCK)
         rows = await conn.fetch(
             _DECISIONS, [f"withdrawal:{i.req.request_id}" for i in fresh],
             [i.req.tenant for i in fresh], [i.score for i in fresh],

@@ -59,10 +59,12 @@ class TenantWindow:
         self.total = 0
         self.new = 0
         self.complete_from: datetime | None = None  # entries before this may be missing
-        # Destinations sent to by two accounts or more in the running window (convergence
-        # candidates); since when each destination has had entries in the running window;
-        # the earliest use (database or memory) of the destinations looked up.
-        self.shared: set[str] = set()
+        # Convergence candidates: destinations sent to by two accounts or more in the
+        # running window, less the settled ones (first used before the running window, so
+        # never fresh again); since when each destination has had entries in the running
+        # window; the earliest use (database or memory) of the destinations looked up.
+        self.unsettled: set[str] = set()
+        self.settled: set[str] = set()
         self.present_since: dict[str, datetime] = {}
         self.first_use: dict[str, datetime] = {}
 
@@ -98,10 +100,10 @@ class TenantWindow:
             if not senders:
                 del self.senders[e.destination]
                 del self.present_since[e.destination]
-        if len(senders) >= 2:
-            self.shared.add(e.destination)
-        else:
-            self.shared.discard(e.destination)
+        if len(senders) >= 2 and e.destination not in self.settled:
+            self.unsettled.add(e.destination)
+        elif len(senders) < 2:
+            self.unsettled.discard(e.destination)
         self.total += sign
         self.new += sign * e.new
 
@@ -131,6 +133,13 @@ class TenantWindow:
     def covers(self, start: datetime) -> bool:
         """Are all entries after ``start`` retained (so a slice is exact)?"""
         return self.complete_from is None or start >= self.complete_from
+
+    def settle(self, destination: str) -> None:
+        """``destination`` was used before the running window: no longer a candidate."""
+        if len(self.settled) > MAX_ENTRIES:
+            self.settled.clear()
+        self.settled.add(destination)
+        self.unsettled.discard(destination)
 
     def learn_first_use(self, stored: dict[str, datetime | None]) -> None:
         """Earliest stored use per destination looked up (None: never stored), merged with

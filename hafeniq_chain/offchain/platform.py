@@ -90,7 +90,7 @@ class PlatformLayer:
         start = req.occurred_at - timedelta(seconds=s.platform_window_s)
         if window.is_current(req.occurred_at):
             accounts, total, new = len(window.accounts), window.total, window.new
-            senders = {d: len(window.senders[d]) for d in window.shared}
+            senders = {d: len(window.senders[d]) for d in window.unsettled}
             sends = window.current_entries
         else:
             summary = (summarise(window.slice(start, req.occurred_at))
@@ -116,6 +116,11 @@ class PlatformLayer:
         if unknown:
             window.learn_first_use(await first_stored_uses(conn, req.tenant, unknown))
         fresh = {d for d in destinations if window.first_use.get(d, start) >= start}
+        if window.newest is not None:
+            running_start = window.newest - timedelta(seconds=s.platform_window_s)
+            for d in destinations:
+                if d not in fresh and window.first_use.get(d, running_start) < running_start:
+                    window.settle(d)
         convergences: list[Convergence] = []
         freeze: list[str] = []
         if fresh:
