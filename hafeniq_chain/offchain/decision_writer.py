@@ -30,12 +30,14 @@ SCORING_SCOPE = "withdrawals:score"
 
 # NOTE: one round trip takes the audit chain's append lock (held to COMMIT, so the head
 # read by a later statement is current) and finds the keys that no longer grant scoring.
-_LOCK_AND_CHECK_KEYS = """
+_REJECTED = """
+SELECT k.id FROM unnest($1::bigint[]) AS k(id)
+WHERE NOT EXISTS (SELECT 1 FROM api_keys a WHERE a.id = k.id AND a.revoked_at IS NULL
+                  AND ('*' = ANY(a.scopes) OR $2 = ANY(a.scopes)))
+"""
+_LOCK_AND_CHECK_KEYS = f"""
 SELECT (SELECT 1 FROM pg_advisory_xact_lock($3)) AS locked,
-       ARRAY(SELECT k.id FROM unnest($1::bigint[]) AS k(id)
-             WHERE NOT EXISTS (SELECT 1 FROM api_keys a WHERE a.id = k.id
-                               AND a.revoked_at IS NULL
-                               AND ('*' = ANY(a.scopes) OR $2 = ANY(a.scopes)))) AS rejected
+       ARRAY({_REJECTED}) AS rejected
 """
 
 _EVENTS = """
@@ -64,6 +66,13 @@ FROM inserted ORDER BY id
 
 class KeyRejected(Exception):
     """The request's API key was revoked (or lost the scoring scope) before its commit."""
+
+
+async def check_key(conn: asyncpg.Connection, key_id: int | None) -> None:
+    """Raise ``KeyRejected`` unless ``key_id`` (None: no key) still grants scoring; for
+    writes made before the group commit (an incident update)."""
+    if key_id is not None and await conn.fetch(_REJECTED, [key_id], SCORING_SCOPE):
+        raise KeyRejected()
 
 
 @dataclass

@@ -23,7 +23,12 @@ from hafeniq_chain.detect.reasons import ReasonCode
 from hafeniq_chain.log import get_logger
 from hafeniq_chain.offchain.account_score import account_contributions
 from hafeniq_chain.offchain.baseline import build_baseline
-from hafeniq_chain.offchain.decision_writer import DecisionWriter, KeyRejected, PendingDecision
+from hafeniq_chain.offchain.decision_writer import (
+    DecisionWriter,
+    KeyRejected,
+    PendingDecision,
+    check_key,
+)
 from hafeniq_chain.offchain.enrichment import flagged_links
 from hafeniq_chain.offchain.forecast import AmountForecast, ForecastVerdict, check_amount
 from hafeniq_chain.offchain.forecast_store import account_scope, load_forecast
@@ -110,27 +115,23 @@ class WithdrawalRiskEngine:
             parts.append(self._forecast_contribution(verdict))
         transition = self._transition(req.tenant, view.state)
         half = round(40 + 400 / math.sqrt(base.samples + 1))
-        incident_id = None
-        if view.state is PlatformState.CRITICAL:
-            async with self.pool.acquire() as proxy, proxy.transaction():
-                incident_id = await record_incident(cast(asyncpg.Connection, proxy),
-                                                    req.tenant, view, score,
-                                                    self.alert_channels)
-        result = ScoreResult(
-            req.request_id, score, action, max(0, score - half), min(1000, score + half),
-            parts, view.state, transition, view.freeze_accounts, incident_id,
-            screening_lines(req, base, view, transition, score, action),
-            forecast=verdict.as_dict())
-        if verdict.anomalous and not verdict.rejects:
-            log.warning("forecast.anomaly_logged", tenant=req.tenant,
-                        request_id=req.request_id, **verdict.as_dict())
         try:
+            incident_id = (await self._record_incident(req, view, score)
+                           if view.state is PlatformState.CRITICAL else None)
+            result = ScoreResult(
+                req.request_id, score, action, max(0, score - half), min(1000, score + half),
+                parts, view.state, transition, view.freeze_accounts, incident_id,
+                screening_lines(req, base, view, transition, score, action),
+                forecast=verdict.as_dict())
             result.decision_id = await self.writer.submit(PendingDecision(
                 req, request_payload(req, is_new), score, action.value,
                 sorted({str(c.code) for c in parts}), decision_details(req, result)))
         except KeyRejected:
             self.live.unrecord(req.tenant, mine)
             raise
+        if verdict.anomalous and not verdict.rejects:
+            log.warning("forecast.anomaly_logged", tenant=req.tenant,
+                        request_id=req.request_id, **verdict.as_dict())
         if result.decision_id is None:
             self.live.unrecord(req.tenant, mine)
             async with self.pool.acquire() as proxy:
@@ -141,6 +142,14 @@ class WithdrawalRiskEngine:
         log.info("offchain.withdrawal_scored", tenant=req.tenant, request_id=req.request_id,
                  score=score, action=action.value, platform=view.state.value)
         return result
+
+    async def _record_incident(self, req: ScoredWithdrawal, view: PlatformView, score: int
+                               ) -> int:
+        """Open or update the tenant's incident, if the caller's key still grants scoring."""
+        async with self.pool.acquire() as proxy, proxy.transaction():
+            conn = cast(asyncpg.Connection, proxy)
+            await check_key(conn, req.key_id)
+            return await record_incident(conn, req.tenant, view, score, self.alert_channels)
 
     async def _forecast(self, req: ScoredWithdrawal) -> AmountForecast | None:
         """The account's trained forecast (seed 002), cached until the next retrain."""
