@@ -18,6 +18,7 @@ from hafeniq_chain.api import (
 )
 from hafeniq_chain.api.body_limit import BodySizeLimit
 from hafeniq_chain.api.errors import install_error_handlers
+from hafeniq_chain.api.known_keys import KnownKeys
 from hafeniq_chain.api.ops import Readiness
 from hafeniq_chain.api.pseudonym import Pseudonymiser
 from hafeniq_chain.api.state import ApiState
@@ -51,7 +52,8 @@ def create_app(pool: asyncpg.Pool, settings: Settings,
     app.state.hafeniq = ApiState(
         pool=pool, settings=settings, pseudonymiser=pseudonymiser,
         engine=WithdrawalRiskEngine(pool, settings.withdrawals, settings.chain.chain_id,
-                                    settings.forecast, modes, alert_channels))
+                                    settings.forecast, modes, alert_channels),
+        known_keys=KnownKeys(pool))
     app.state.readiness = readiness or Readiness(pool)
     install_error_handlers(app)
     for router in (*CORE_ROUTERS, *extra_routers):

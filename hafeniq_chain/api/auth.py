@@ -24,8 +24,19 @@ def _presented_key(request: Request) -> str | None:
     return request.headers.get("x-api-key") or None
 
 
-def require_scope(scope: str) -> Callable[[Request], Awaitable[ApiKeyRecord]]:
-    """A dependency that authenticates the caller and checks ``scope``."""
+def rejected_key() -> HTTPException:
+    """The 401 for a key that is unknown, malformed or revoked (no detail leaks)."""
+    return HTTPException(401, "invalid or revoked API key",
+                         headers={"WWW-Authenticate": "Bearer"})
+
+
+def require_scope(scope: str, *, remembered: bool = False
+                  ) -> Callable[[Request], Awaitable[ApiKeyRecord]]:
+    """A dependency that authenticates the caller and checks ``scope``.
+
+    ``remembered=True`` recognises a key verified before from memory (``KnownKeys``); only
+    for a route whose write confirms the key in its own transaction, as scoring does.
+    """
 
     async def dependency(request: Request) -> ApiKeyRecord:
         state: ApiState = request.app.state.hafeniq
@@ -33,10 +44,10 @@ def require_scope(scope: str) -> Callable[[Request], Awaitable[ApiKeyRecord]]:
         if key is None:
             raise HTTPException(401, "missing API key (Authorization: Bearer <key>)",
                                 headers={"WWW-Authenticate": "Bearer"})
-        record = await verify_api_key(state.pool, key)
+        record = await (state.known_keys.verify(key) if remembered
+                        else verify_api_key(state.pool, key))
         if record is None:
-            raise HTTPException(401, "invalid or revoked API key",
-                                headers={"WWW-Authenticate": "Bearer"})
+            raise rejected_key()
         if not record.allows(scope):
             raise HTTPException(403, f"API key lacks scope {scope!r}")
         await _check_signature(request, state)

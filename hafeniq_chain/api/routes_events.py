@@ -49,9 +49,8 @@ async def ingest_events(batch: EventBatch, request: Request,
         [p.get("account_id") for p in payloads], [e.occurred_at for e in batch.events],
         [json.dumps(p) for p in payloads])
     # NOTE: the scoring engine keeps histories in memory; these accounts are read again.
-    state.engine.live.forget(key.tenant, {p["account_id"] for p, e in zip(
-        payloads, batch.events, strict=True) if e.kind == "withdrawal_request"
-        and "account_id" in p})
+    state.engine.ingested(key.tenant, [(e.kind, p["account_id"]) for p, e in zip(
+        payloads, batch.events, strict=True) if "account_id" in p])
     accepted = len(rows)
     duplicates = len(batch.events) - accepted
     log.info("api.events_ingested", tenant=key.tenant, accepted=accepted, duplicates=duplicates)

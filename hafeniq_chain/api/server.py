@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import uvicorn
 from fastapi import FastAPI
@@ -20,6 +20,16 @@ def parse_listen(listen: str) -> tuple[str, int]:
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise ValueError(f"--listen must be HOST:PORT, got {listen!r}")
     return host, int(port)
+
+
+def fast_loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
+    """uvloop's loop when installed: uvicorn only picks it when it creates the loop itself,
+    and ``serve`` creates its own (the pool and scheduler share it)."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency except on Windows
+        return asyncio.new_event_loop
+    return uvloop.new_event_loop
 
 
 class _EmbeddedServer(uvicorn.Server):

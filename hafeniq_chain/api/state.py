@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from hafeniq_chain.api.known_keys import KnownKeys
 from hafeniq_chain.api.pseudonym import Pseudonymiser
 from hafeniq_chain.config import Settings
 from hafeniq_chain.offchain.engine import WithdrawalRiskEngine
@@ -19,3 +20,4 @@ class ApiState:
     settings: Settings
     pseudonymiser: Pseudonymiser
     engine: WithdrawalRiskEngine
+    known_keys: KnownKeys

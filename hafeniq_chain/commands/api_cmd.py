@@ -10,7 +10,7 @@ from hafeniq_chain.alert.channels import channels_from_settings
 from hafeniq_chain.alert.outbox import OutboxLoop
 from hafeniq_chain.api.app import create_app
 from hafeniq_chain.api.keys import ALL_SCOPES, create_api_key
-from hafeniq_chain.api.server import parse_listen, serve_app
+from hafeniq_chain.api.server import fast_loop_factory, parse_listen, serve_app
 from hafeniq_chain.commands.common import console, run_async, settings_from
 from hafeniq_chain.offchain.forecast_schedule import build_forecast_scheduler
 from hafeniq_chain.store.database import open_database
@@ -48,7 +48,7 @@ def serve_command(
                 if delivering is not None:
                     await delivering
 
-    run_async(_run())
+    run_async(_run(), loop_factory=fast_loop_factory())
 
 
 def apikey_create_command(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -53,9 +53,11 @@ def exit_on_config_error(exc: ConfigError) -> NoReturn:
     raise typer.Exit(2) from None
 
 
-def run_async(coro: Coroutine[Any, Any, T]) -> T:
+def run_async(coro: Coroutine[Any, Any, T],
+              loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None) -> T:
     """Run a coroutine to completion; Ctrl-C exits with 130 instead of a traceback."""
     try:
-        return asyncio.run(coro)
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            return runner.run(coro)
     except KeyboardInterrupt:
         raise typer.Exit(130) from None

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import itertools
 import math
+import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-import numpy as np
 
 from hafeniq_chain.offchain.history import PastWithdrawal
 
@@ -71,15 +70,18 @@ def build_baseline(history: list[PastWithdrawal], now: datetime,
         seen.add(w.destination)
     history_days = (now - history[0].occurred_at).total_seconds() / 86400 if history else 0.0
     span = max(min(history_days, float(window_days)), 1.0)
-    hours = np.full(24, 0.5)
+    # NOTE: plain Python on purpose: built for every scored request, and numpy's per-call
+    # overhead dominated on histories of tens to hundreds of withdrawals.
+    hours = [0.5] * 24
     for w, _ in window:
         hours[w.occurred_at.hour] += 1
-    amounts = np.array([math.log1p(float(w.amount)) for w, _ in window]) if window else np.zeros(1)
-    median = float(np.median(amounts))
-    mad = float(np.median(np.abs(amounts - median))) * 1.4826
+    amounts = [math.log1p(float(w.amount)) for w, _ in window] or [0.0]
+    median = statistics.median(amounts)
+    mad = statistics.median([abs(a - median) for a in amounts]) * 1.4826
+    total = sum(hours)
     return AccountBaseline(
         history_days=history_days, samples=len(window), daily_freq=len(window) / span,
-        hour_profile=tuple(float(h) for h in hours / hours.sum()),
+        hour_profile=tuple(h / total for h in hours),
         log_amount_median=median, log_amount_scale=max(mad, 0.25),
         new_addr_rate=(sum(1 for _, new in window if new) / len(window)) if window else 1.0,
         script_prob=script_probability([w.occurred_at for w, _ in window]),

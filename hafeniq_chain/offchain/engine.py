@@ -1,8 +1,9 @@
 """The withdrawal risk engine: account layer + platform layer + convergence + enrichment.
 
 Each request is scored from memory (account histories and platform windows kept current,
-``live_state``) plus a few cached lookups, then stored as a ``withdrawal_request`` event
-(so it becomes history) with its decision and audit link in one group commit.
+``live_state``; last logins, ``recent_logins``) plus a few cached lookups, then stored as a
+``withdrawal_request`` event (so it becomes history) with its decision and audit link in
+one group commit. A request whose reads are all in memory holds no pooled connection.
 """
 
 from __future__ import annotations
@@ -22,7 +23,12 @@ from hafeniq_chain.detect.reasons import ReasonCode
 from hafeniq_chain.log import get_logger
 from hafeniq_chain.offchain.account_score import account_contributions
 from hafeniq_chain.offchain.baseline import build_baseline
-from hafeniq_chain.offchain.decision_writer import DecisionWriter, PendingDecision
+from hafeniq_chain.offchain.decision_writer import (
+    DecisionWriter,
+    KeyRejected,
+    PendingDecision,
+    check_key,
+)
 from hafeniq_chain.offchain.enrichment import flagged_links
 from hafeniq_chain.offchain.forecast import AmountForecast, ForecastVerdict, check_amount
 from hafeniq_chain.offchain.forecast_store import account_scope, load_forecast
@@ -61,7 +67,7 @@ class WithdrawalRiskEngine:
         self.forecast_settings = forecast or ForecastSettings()
         self.forecast_modes = forecast_modes or {}
         self.platform = PlatformLayer(settings)
-        self.sessions = SessionAnalyser()
+        self.sessions = SessionAnalyser(pool)
         self._last_state: dict[str, PlatformState] = {}
         self.live = LiveState(pool, timedelta(seconds=settings.platform_window_s))
         self.writer = DecisionWriter(pool)
@@ -81,54 +87,51 @@ class WithdrawalRiskEngine:
         requests see each other in order; the decision is written by group commit and
         the response waits for its COMMIT.
         """
-        # NOTE: LiveState reads through the pool, so before this request holds a connection.
+        # NOTE: every read goes through the pool (only on a cache miss), never a connection
+        # held across the request: the group commit's flusher needs one from the same pool.
         full = await self.live.history(req.tenant, req.account_id)
         window = await self.live.window(req.tenant, req.occurred_at)
-        async with self.pool.acquire() as proxy:
-            conn = cast(asyncpg.Connection, proxy)
-            extra = [*await self._enrichment(conn, req),
-                     *await self.sessions.contributions(conn, req)]
-            forecast = await self._forecast(conn, req)
-            # NOTE: from here to `record` there is no await: the read-then-record is atomic.
-            history = self.live.before(full, req.occurred_at)
-            base = build_baseline(history, req.occurred_at, self.settings.baseline_days)
-            parts = account_contributions(req, base, history) + extra
-            is_new = req.destination not in base.known_destinations
-            hour_ago = req.occurred_at - timedelta(hours=1)
-            hour_before = sum((w.amount for w in full[-500:]
-                               if hour_ago < w.occurred_at <= req.occurred_at), Decimal(0))
-            mine = PastWithdrawal(req.account_id, req.destination, req.amount, req.occurred_at,
-                                  is_new)
-            self.live.record(req.tenant, mine)
-            view = await self.platform.view(conn, req, window)
-            parts += self._platform_contributions(req, view, is_new)
-            mode = self.forecast_modes.get(req.account_id, self.forecast_settings.default_mode)
-            verdict = check_amount(forecast, mode, req.amount, hour_before)
-            score = min(1000, sum(c.points for c in parts))
-            action = self.action_for(score)
-            if verdict.rejects:
-                action = Action.BLOCKED
-                parts.append(self._forecast_contribution(verdict))
-            transition = self._transition(req.tenant, view.state)
-            half = round(40 + 400 / math.sqrt(base.samples + 1))
-            incident_id = None
-            if view.state is PlatformState.CRITICAL:
-                async with conn.transaction():
-                    incident_id = await record_incident(conn, req.tenant, view, score,
-                                                      self.alert_channels)
+        extra = [*await self._enrichment(req), *await self.sessions.contributions(req)]
+        forecast = await self._forecast(req)
+        # NOTE: from here to `record` there is no await: the read-then-record is atomic.
+        history = self.live.before(full, req.occurred_at)
+        base = build_baseline(history, req.occurred_at, self.settings.baseline_days)
+        parts = account_contributions(req, base, history) + extra
+        is_new = req.destination not in base.known_destinations
+        hour_ago = req.occurred_at - timedelta(hours=1)
+        hour_before = sum((w.amount for w in full[-500:]
+                           if hour_ago < w.occurred_at <= req.occurred_at), Decimal(0))
+        mine = PastWithdrawal(req.account_id, req.destination, req.amount, req.occurred_at,
+                              is_new)
+        self.live.record(req.tenant, mine)
+        view = await self.platform.view(self.pool, req, window)
+        parts += self._platform_contributions(req, view, is_new)
+        mode = self.forecast_modes.get(req.account_id, self.forecast_settings.default_mode)
+        verdict = check_amount(forecast, mode, req.amount, hour_before)
+        score = min(1000, sum(c.points for c in parts))
+        action = self.action_for(score)
+        if verdict.rejects:
+            action = Action.BLOCKED
+            parts.append(self._forecast_contribution(verdict))
+        transition = self._transition(req.tenant, view.state)
+        half = round(40 + 400 / math.sqrt(base.samples + 1))
+        try:
+            incident_id = (await self._record_incident(req, view, score)
+                           if view.state is PlatformState.CRITICAL else None)
             result = ScoreResult(
                 req.request_id, score, action, max(0, score - half), min(1000, score + half),
                 parts, view.state, transition, view.freeze_accounts, incident_id,
                 screening_lines(req, base, view, transition, score, action),
                 forecast=verdict.as_dict())
+            result.decision_id = await self.writer.submit(PendingDecision(
+                req, request_payload(req, is_new), score, action.value,
+                sorted({str(c.code) for c in parts}), decision_details(req, result)))
+        except KeyRejected:
+            self.live.unrecord(req.tenant, mine)
+            raise
         if verdict.anomalous and not verdict.rejects:
             log.warning("forecast.anomaly_logged", tenant=req.tenant,
                         request_id=req.request_id, **verdict.as_dict())
-        # NOTE: the connection is back in the pool before waiting for the group commit,
-        # whose flusher needs one: holding it here would deadlock a full pool.
-        result.decision_id = await self.writer.submit(PendingDecision(
-            req, request_payload(req, is_new), score, action.value,
-            sorted({str(c.code) for c in parts}), decision_details(req, result)))
         if result.decision_id is None:
             self.live.unrecord(req.tenant, mine)
             async with self.pool.acquire() as proxy:
@@ -140,18 +143,30 @@ class WithdrawalRiskEngine:
                  score=score, action=action.value, platform=view.state.value)
         return result
 
-    async def _forecast(self, conn: asyncpg.Connection, req: ScoredWithdrawal
-                        ) -> AmountForecast | None:
+    async def _record_incident(self, req: ScoredWithdrawal, view: PlatformView, score: int
+                               ) -> int:
+        """Open or update the tenant's incident, if the caller's key still grants scoring."""
+        async with self.pool.acquire() as proxy, proxy.transaction():
+            conn = cast(asyncpg.Connection, proxy)
+            await check_key(conn, req.key_id)
+            return await record_incident(conn, req.tenant, view, score, self.alert_channels)
+
+    async def _forecast(self, req: ScoredWithdrawal) -> AmountForecast | None:
         """The account's trained forecast (seed 002), cached until the next retrain."""
         scope = account_scope(req.tenant, req.account_id)
         cached = self._forecasts.get(scope)
         if cached is not None and time.monotonic() - cached[1] < FORECAST_CACHE_S:
             return cached[0]
-        forecast = await load_forecast(conn, scope)
+        forecast = await load_forecast(self.pool, scope)
         if len(self._forecasts) > 100_000:
             self._forecasts.clear()
         self._forecasts[scope] = (forecast, time.monotonic())
         return forecast
+
+    def ingested(self, tenant: str, events: Sequence[tuple[str, str]]) -> None:
+        """(kind, account) of events stored through ingest: memory of them is read again."""
+        self.live.forget(tenant, {a for kind, a in events if kind == "withdrawal_request"})
+        self.sessions.logins.forget(tenant, {a for kind, a in events if kind == "login"})
 
     def forget_forecasts(self) -> None:
         """Forecasts were retrained: read them again."""
@@ -174,13 +189,12 @@ class WithdrawalRiskEngine:
         self._last_state[tenant] = state
         return None if previous is state else f"{previous.value}->{state.value}"
 
-    async def _enrichment(self, conn: asyncpg.Connection, req: ScoredWithdrawal
-                          ) -> list[Contribution]:
+    async def _enrichment(self, req: ScoredWithdrawal) -> list[Contribution]:
         """Links of the destination to labelled addresses (cached briefly per address)."""
         cached = self._links.get(req.destination)
         if cached is not None and time.monotonic() - cached[1] < LINKS_CACHE_S:
             return cached[0]
-        links = await flagged_links(conn, self.chain_id, req.destination)
+        links = await flagged_links(self.pool, self.chain_id, req.destination)
         found = self._link_contribution(links) if links else []
         if len(self._links) > 100_000:
             self._links.clear()

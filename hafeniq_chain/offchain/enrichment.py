@@ -10,6 +10,8 @@ from typing import Any
 
 import asyncpg
 
+from hafeniq_chain.offchain.history import Queryable
+
 _LINKED_LABELS = """
 SELECT DISTINCT l.address, l.label FROM address_labels l
 WHERE l.chain_id = $1 AND (l.address = $2
@@ -20,7 +22,7 @@ ORDER BY 1, 2
 """
 
 
-async def flagged_links(conn: asyncpg.Connection, chain_id: int, address: str
+async def flagged_links(conn: Queryable, chain_id: int, address: str
                         ) -> list[dict[str, str]]:
     """Labelled addresses equal to, funding, or one edge away from ``address``."""
     rows = await conn.fetch(_LINKED_LABELS, chain_id, address)

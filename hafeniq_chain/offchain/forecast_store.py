@@ -15,6 +15,7 @@ import asyncpg
 from hafeniq_chain.config import ForecastSettings
 from hafeniq_chain.log import get_logger
 from hafeniq_chain.offchain.forecast import DETECTOR, AmountForecast, train_forecast
+from hafeniq_chain.offchain.history import Queryable
 
 log = get_logger(__name__)
 
@@ -59,7 +60,7 @@ async def retrain_accounts(pool: asyncpg.Pool, settings: ForecastSettings,
     return {"scopes": len(rows), "covered": covered, "not_covered": len(rows) - covered}
 
 
-async def load_forecast(conn: asyncpg.Connection, scope: str) -> AmountForecast | None:
+async def load_forecast(conn: Queryable, scope: str) -> AmountForecast | None:
     """The stored forecast of ``scope``; None when untrained or not covered."""
     state = await conn.fetchval(
         "SELECT state FROM baselines WHERE detector = $1 AND scope = $2", DETECTOR, scope)

@@ -5,8 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import TypeAlias
 
 import asyncpg
+
+# NOTE: the scoring path reads through the pool (a connection only for the query) so a
+# request whose reads are all served from memory holds no connection at all.
+Queryable: TypeAlias = asyncpg.Pool | asyncpg.Connection
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ class WindowSummary:
     new: int
 
 
-async def platform_window(conn: asyncpg.Connection, tenant: str, start: datetime,
+async def platform_window(conn: Queryable, tenant: str, start: datetime,
                           end: datetime) -> WindowSummary:
     """The withdrawals in (start, end], summarised (new = first use by that account)."""
     rows = await conn.fetch(_WINDOW, tenant, start, end)
@@ -62,16 +67,14 @@ async def platform_window(conn: asyncpg.Connection, tenant: str, start: datetime
     return WindowSummary(sends, sum(r["n"] for r in rows), sum(r["new_n"] for r in rows))
 
 
-async def destinations_seen_before(conn: asyncpg.Connection, tenant: str,
-                                   destinations: list[str], before: datetime) -> set[str]:
-    """Which of ``destinations`` anyone on the platform sent to before ``before``."""
-    if not destinations:
-        return set()
+async def first_stored_uses(conn: Queryable, tenant: str, destinations: list[str]
+                            ) -> dict[str, datetime | None]:
+    """When anyone on the platform first sent to each of ``destinations`` (None: never)."""
     rows = await conn.fetch(
-        "SELECT d AS dst FROM unnest($2::text[]) AS d WHERE EXISTS (SELECT 1 FROM"
-        " offchain_events WHERE tenant = $1 AND kind = 'withdrawal_request'"
-        " AND payload->>'destination' = d AND occurred_at < $3)", tenant, destinations, before)
-    return {r["dst"] for r in rows}
+        "SELECT d AS dst, (SELECT min(occurred_at) FROM offchain_events WHERE tenant = $1"
+        " AND kind = 'withdrawal_request' AND payload->>'destination' = d) AS first"
+        " FROM unnest($2::text[]) AS d", tenant, destinations)
+    return {r["dst"]: r["first"] for r in rows}
 
 
 _BASELINE = """
@@ -85,7 +88,7 @@ WHERE occurred_at >= $2
 """
 
 
-async def platform_baseline_counts(conn: asyncpg.Connection, tenant: str, start: datetime,
+async def platform_baseline_counts(conn: Queryable, tenant: str, start: datetime,
                                    end: datetime) -> tuple[int, int, float]:
     """(withdrawals, new-destination withdrawals, days covered) over [start, end)."""
     row = await conn.fetchrow(_BASELINE, tenant, start, end)

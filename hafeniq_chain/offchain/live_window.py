@@ -59,9 +59,20 @@ class TenantWindow:
         self.total = 0
         self.new = 0
         self.complete_from: datetime | None = None  # entries before this may be missing
+        # Convergence candidates: destinations sent to by two accounts or more in the
+        # running window, less the settled ones (first used before the running window, so
+        # never fresh again); since when each destination has had entries in the running
+        # window; the earliest use (database or memory) of the destinations looked up.
+        self.unsettled: set[str] = set()
+        self.settled: set[str] = set()
+        self.present_since: dict[str, datetime] = {}
+        self.first_use: dict[str, datetime] = {}
 
     def add(self, entry: WindowEntry) -> None:
         """Insert in time order; advance the running window when ``entry`` is the newest."""
+        known = self.first_use.get(entry.destination)
+        if known is not None and entry.at < known:
+            self.first_use[entry.destination] = entry.at
         if self.newest is None or entry.at >= self.newest:
             self.entries.append(entry)
             self.newest = entry.at
@@ -81,10 +92,18 @@ class TenantWindow:
             del self.accounts[e.account_id]
         senders = self.senders.setdefault(e.destination, Counter())
         senders[e.account_id] += sign
+        if sign > 0:
+            since = self.present_since.get(e.destination)
+            self.present_since[e.destination] = e.at if since is None else min(since, e.at)
         if not senders[e.account_id]:
             del senders[e.account_id]
             if not senders:
                 del self.senders[e.destination]
+                del self.present_since[e.destination]
+        if len(senders) >= 2 and e.destination not in self.settled:
+            self.unsettled.add(e.destination)
+        elif len(senders) < 2:
+            self.unsettled.discard(e.destination)
         self.total += sign
         self.new += sign * e.new
 
@@ -114,6 +133,23 @@ class TenantWindow:
     def covers(self, start: datetime) -> bool:
         """Are all entries after ``start`` retained (so a slice is exact)?"""
         return self.complete_from is None or start >= self.complete_from
+
+    def settle(self, destination: str) -> None:
+        """``destination`` was used before the running window: no longer a candidate."""
+        if len(self.settled) > MAX_ENTRIES:
+            self.settled.clear()
+        self.settled.add(destination)
+        self.unsettled.discard(destination)
+
+    def learn_first_use(self, stored: dict[str, datetime | None]) -> None:
+        """Earliest stored use per destination looked up (None: never stored), merged with
+        memory: requests recorded but not committed yet, or recorded during the lookup."""
+        if len(self.first_use) > MAX_ENTRIES:
+            self.first_use.clear()
+        for destination, at in stored.items():
+            known = [t for t in (at, self.present_since.get(destination)) if t is not None]
+            if known:
+                self.first_use[destination] = min(known)
 
     def current_entries(self) -> list[WindowEntry]:
         return self.entries[self._lo:]

@@ -11,12 +11,11 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-import asyncpg
-
 from hafeniq_chain.config import WithdrawalSettings
 from hafeniq_chain.offchain.convergence import Convergence, accounts_to_freeze, find_convergences
 from hafeniq_chain.offchain.history import (
-    destinations_seen_before,
+    Queryable,
+    first_stored_uses,
     platform_baseline_counts,
     platform_window,
 )
@@ -51,12 +50,9 @@ class PlatformLayer:
     def __init__(self, settings: WithdrawalSettings) -> None:
         self.settings = settings
         self._baselines: dict[tuple[str, int], tuple[float, float, float]] = {}
-        # NOTE: once used before some window, an address stays "not fresh" for any later
-        # window, so the answer is cached (bounded) instead of asked again per request.
-        self._not_fresh: dict[str, set[str]] = {}
         self._refreshing: dict[str, asyncio.Lock] = {}
 
-    async def _baseline(self, conn: asyncpg.Connection, req: ScoredWithdrawal
+    async def _baseline(self, conn: Queryable, req: ScoredWithdrawal
                         ) -> tuple[float, float]:
         """(expected accounts per window, platform new-address rate)."""
         day = int(req.occurred_at.timestamp() // 86400)
@@ -70,7 +66,7 @@ class PlatformLayer:
                 return cached[0], cached[1]
             return await self._refresh_baseline(conn, req, day)
 
-    async def _refresh_baseline(self, conn: asyncpg.Connection, req: ScoredWithdrawal,
+    async def _refresh_baseline(self, conn: Queryable, req: ScoredWithdrawal,
                                 day: int) -> tuple[float, float]:
         end = req.occurred_at - timedelta(seconds=self.settings.platform_window_s)
         total, new, days = await platform_baseline_counts(
@@ -83,7 +79,7 @@ class PlatformLayer:
         self._baselines[(req.tenant, day)] = (expected, rate, time.monotonic())
         return expected, rate
 
-    async def view(self, conn: asyncpg.Connection, req: ScoredWithdrawal,
+    async def view(self, conn: Queryable, req: ScoredWithdrawal,
                    window: TenantWindow) -> PlatformView:
         """The platform view over (occurred_at - window, occurred_at], ``req`` included.
 
@@ -94,7 +90,7 @@ class PlatformLayer:
         start = req.occurred_at - timedelta(seconds=s.platform_window_s)
         if window.is_current(req.occurred_at):
             accounts, total, new = len(window.accounts), window.total, window.new
-            senders = {d: len(a) for d, a in window.senders.items()}
+            senders = {d: len(window.senders[d]) for d in window.unsettled}
             sends = window.current_entries
         else:
             summary = (summarise(window.slice(start, req.occurred_at))
@@ -114,14 +110,17 @@ class PlatformLayer:
         new_rate = new / total if total else 0.0
         # NOTE: only destinations reached by enough accounts can converge; check just those.
         destinations = sorted(d for d, n in senders.items() if n >= s.convergence_min_accounts)
-        known = self._not_fresh.setdefault(req.tenant, set())
-        unknown = [d for d in destinations if d not in known]
-        seen = (await destinations_seen_before(conn, req.tenant, unknown, start)
-                if unknown else set())
-        if len(known) > 1_000_000:
-            known.clear()
-        known |= seen
-        fresh = set(unknown) - seen
+        # NOTE: a destination's first use only moves earlier (the window's ``add`` keeps it
+        # current), so it is asked once per destination, not per request.
+        unknown = [d for d in destinations if d not in window.first_use]
+        if unknown:
+            window.learn_first_use(await first_stored_uses(conn, req.tenant, unknown))
+        fresh = {d for d in destinations if window.first_use.get(d, start) >= start}
+        if window.newest is not None:
+            running_start = window.newest - timedelta(seconds=s.platform_window_s)
+            for d in destinations:
+                if d not in fresh and window.first_use.get(d, running_start) < running_start:
+                    window.settle(d)
         convergences: list[Convergence] = []
         freeze: list[str] = []
         if fresh:

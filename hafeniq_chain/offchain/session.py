@@ -16,6 +16,7 @@ import numpy as np
 from hafeniq_chain.detect.finding import FeatureDelta
 from hafeniq_chain.detect.reasons import ReasonCode
 from hafeniq_chain.offchain.markov import RouteModel
+from hafeniq_chain.offchain.recent_logins import RecentLogins
 from hafeniq_chain.offchain.travel import GeoPoint, is_impossible, travel_speed_kmh
 from hafeniq_chain.offchain.types import Contribution, ScoredWithdrawal
 
@@ -39,15 +40,16 @@ def peak_per_minute(times: list[datetime]) -> int:
 class SessionAnalyser:
     """Per-tenant route model (cached, relearned hourly) and the per-request checks."""
 
-    def __init__(self) -> None:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+        self.logins = RecentLogins(pool)
         self._models: dict[str, tuple[RouteModel, float, float]] = {}
 
-    async def _model(self, conn: asyncpg.Connection, tenant: str, at: datetime
-                     ) -> tuple[RouteModel, float]:
+    async def _model(self, tenant: str, at: datetime) -> tuple[RouteModel, float]:
         cached = self._models.get(tenant)
         if cached and time.monotonic() - cached[2] < MODEL_TTL_S:
             return cached[0], cached[1]
-        rows = await conn.fetch(
+        rows = await self.pool.fetch(
             "SELECT payload->>'session_id' AS s, array_agg(payload->>'route' ORDER BY"
             " occurred_at) AS routes, array_agg(occurred_at ORDER BY occurred_at) AS ts"
             " FROM offchain_events WHERE tenant = $1 AND payload ? 'session_id'"
@@ -59,19 +61,19 @@ class SessionAnalyser:
         self._models[tenant] = (model, threshold, time.monotonic())
         return model, threshold
 
-    async def contributions(self, conn: asyncpg.Connection, req: ScoredWithdrawal
-                            ) -> list[Contribution]:
-        out = await self._travel(conn, req)
+    async def contributions(self, req: ScoredWithdrawal) -> list[Contribution]:
+        """Session and travel signals; a request outside any session is checked from memory."""
+        out = await self._travel(req)
         session = req.context.get("session_id")
         if not session:
             return out
-        rows = await conn.fetch(
+        rows = await self.pool.fetch(
             "SELECT payload->>'route' AS route, payload->>'user_agent_hash' AS ua, occurred_at"
             " FROM offchain_events WHERE tenant = $1 AND payload->>'session_id' = $2"
             " AND payload ? 'session_id' AND occurred_at <= $3 AND event_id <> $4"
             " ORDER BY occurred_at LIMIT 1000", req.tenant, session, req.occurred_at,
             req.request_id)
-        model, rate_limit = await self._model(conn, req.tenant, req.occurred_at)
+        model, rate_limit = await self._model(req.tenant, req.occurred_at)
         routes = [r["route"] for r in rows if r["route"]]
         bad = model.impossible_transitions(routes)
         if bad:
@@ -91,14 +93,8 @@ class SessionAnalyser:
                 f"{peak} requests in one minute (normal peak under {rate_limit:.0f})")))
         return out
 
-    async def _travel(self, conn: asyncpg.Connection, req: ScoredWithdrawal
-                      ) -> list[Contribution]:
-        rows = await conn.fetch(
-            "SELECT (payload->>'lat')::float8 AS lat, (payload->>'lon')::float8 AS lon,"
-            " occurred_at FROM offchain_events WHERE tenant = $1 AND account_id = $2"
-            " AND kind = 'login' AND payload ? 'lat' AND payload ? 'lon' AND occurred_at <= $3"
-            " ORDER BY occurred_at DESC LIMIT 2", req.tenant, req.account_id, req.occurred_at)
-        points = [GeoPoint(r["lat"], r["lon"], r["occurred_at"]) for r in reversed(rows)]
+    async def _travel(self, req: ScoredWithdrawal) -> list[Contribution]:
+        points = [*await self.logins.before(req.tenant, req.account_id, req.occurred_at)]
         if req.context.get("lat") is not None and req.context.get("lon") is not None:
             points.append(GeoPoint(req.context["lat"], req.context["lon"], req.occurred_at))
         if len(points) < 2 or not is_impossible(points[-2], points[-1]):

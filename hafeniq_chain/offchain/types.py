@@ -36,6 +36,8 @@ class ScoredWithdrawal:
     amount: Decimal
     occurred_at: datetime
     context: dict[str, Any] = field(default_factory=dict)
+    # NOTE: the API key that asked, confirmed still valid in the decision's transaction.
+    key_id: int | None = None
 
 
 @dataclass(frozen=True)
