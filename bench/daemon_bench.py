@@ -163,8 +163,13 @@ async def _measure(n_tx: int, work: Path) -> list[tuple[str, str]]:
         bundles, decode_cpu = await asyncio.to_thread(_decode, node.http_url, first,
                                                       benign_last)
         detect_s = await _detector_times(bundles, pool)
+    except Exception:
+        # The daemon's own account of what went wrong is the useful part.
+        print((work / "daemon.log").read_text()[-4000:], file=sys.stderr)
+        raise
     finally:
-        daemon.send_signal(signal.SIGTERM)
+        if daemon.returncode is None:
+            daemon.send_signal(signal.SIGTERM)
         await asyncio.wait_for(daemon.wait(), 60)
         clock_task.cancel()
         await receiver.stop()
