@@ -12,7 +12,7 @@ from rich.table import Table
 # Each entry is a module under bench/ exposing `run() -> list[tuple[str, str]]` (name, figure).
 BENCHMARKS: list[str] = [
     "bench.migrate_bench", "bench.backfill_bench", "bench.score_bench", "bench.world_bench",
-    "bench.replay_bench", "bench.daemon_bench",
+    "bench.replay_bench", "bench.daemon_bench", "bench.bridge_detect_bench",
 ]
 
 
