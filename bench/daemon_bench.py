@@ -22,7 +22,6 @@ import os
 import secrets
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -143,7 +142,7 @@ async def _measure(n_tx: int, work: Path) -> list[tuple[str, str]]:
            "HAFENIQ_CHAIN__POLL_INTERVAL_S": "0.2", "HAFENIQ_LOG_LEVEL": "warning"}
     daemon = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "hafeniq_chain", "run", "--rpc", node.ws_url, "--from", "0",
-        env=env, stdout=subprocess.DEVNULL, stderr=(work / "daemon.log").open("w"))
+        env=env, stdout=(log := (work / "daemon.log").open("w")), stderr=log)
     try:
         w3 = Web3(Web3.HTTPProvider(node.http_url))
         first = w3.eth.block_number + 1

@@ -102,6 +102,11 @@ class AnvilNode:
             cmd += ["--dump-state", str(o.dump_state)]
         if o.preserve_historical_states:
             cmd += ["--preserve-historical-states"]
+        else:
+            # NOTE: Anvil otherwise persists old states under ~/.foundry/anvil/tmp and leaves
+            # them behind when it exits: a 10k-transaction world run left GBs, a day of runs
+            # filled the disk. Nothing here reads state older than what Anvil keeps in memory.
+            cmd += ["--max-persisted-states", "0"]
         if o.gas_limit:
             cmd += ["--gas-limit", str(o.gas_limit)]
         return cmd + o.extra_args
