@@ -17,7 +17,13 @@ from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 
-from hafeniq_chain.chain.decode_worker import init_worker, prepare_raw
+from hafeniq_chain.chain.decode_worker import (
+    gc_paused,
+    init_worker,
+    load_prepared,
+    prepare_raw,
+    prepare_raw_pickled,
+)
 from hafeniq_chain.chain.indexer import BlockIndexer
 from hafeniq_chain.chain.rpc import ReceiptsUnsupported, RpcError
 from hafeniq_chain.log import get_logger
@@ -70,8 +76,10 @@ async def _prepare(indexer: BlockIndexer, numbers: list[int], executor: Executor
     raw = await indexer.fetch_raw(numbers)
     try:
         if executor is None:
-            return prepare_raw(raw, indexer.registry)
-        batch = await asyncio.get_running_loop().run_in_executor(executor, prepare_raw, raw)
+            with gc_paused():
+                return prepare_raw(raw, indexer.registry)
+        batch = load_prepared(await asyncio.get_running_loop().run_in_executor(
+            executor, prepare_raw_pickled, raw))
     except ReceiptsUnsupported:
         return prepare_batch(await indexer.fetch(numbers))
     for kind, count in batch.decode_errors.items():  # counted in the worker's own registry

@@ -15,13 +15,9 @@ from typing import Any
 
 from hafeniq_chain.decode.edges import EdgeEvent, edge_events_for
 from hafeniq_chain.decode.records import BlockBundle
+from hafeniq_chain.store.json_text import json_text
 
 Rows = list[tuple[Any, ...]]
-
-
-def _json(value: Any) -> Any:
-    """jsonb values go in as Python objects: the pool's codec serialises them once."""
-    return value
 
 
 def _blocks(bundles: Sequence[BlockBundle], _: Sequence[EdgeEvent]) -> Rows:
@@ -34,20 +30,20 @@ def _transactions(bundles: Sequence[BlockBundle], _: Sequence[EdgeEvent]) -> Row
     return [(b.chain_id, t.block_number, t.tx_index, t.hash, t.from_addr, t.to_addr, t.value,
              t.nonce, t.selector, t.input, t.gas, t.gas_price, t.max_fee, t.max_priority_fee,
              t.tx_type, t.status, t.gas_used, t.effective_gas_price, t.contract_address,
-             t.function_name, _json(t.decoded_args), t.private, t.mempool_delay_ms)
+             t.function_name, json_text(t.decoded_args), t.private, t.mempool_delay_ms)
             for b in bundles for t in b.transactions]
 
 
 def _logs(bundles: Sequence[BlockBundle], _: Sequence[EdgeEvent]) -> Rows:
     return [(b.chain_id, lg.block_number, lg.log_index, lg.tx_hash, lg.tx_index, lg.address,
-             lg.topic0, list(lg.topics), lg.data, lg.event_name, _json(lg.decoded))
+             lg.topic0, list(lg.topics), lg.data, lg.event_name, json_text(lg.decoded))
             for b in bundles for lg in b.logs]
 
 
 def _calls(bundles: Sequence[BlockBundle], _: Sequence[EdgeEvent]) -> Rows:
     return [(b.chain_id, c.block_number, c.tx_hash, c.tx_index,
              ".".join(map(str, c.trace_address)), c.call_type, c.from_addr, c.to_addr, c.value,
-             c.selector, c.function_name, _json(c.decoded_args), c.output, c.error)
+             c.selector, c.function_name, json_text(c.decoded_args), c.output, c.error)
             for b in bundles for c in b.calls]
 
 
