@@ -18,6 +18,8 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 
 from hafeniq_chain.chain.decode_worker import (
+    decode_errors_so_far,
+    errors_since,
     gc_paused,
     init_worker,
     load_prepared,
@@ -81,7 +83,10 @@ async def _prepare(indexer: BlockIndexer, numbers: list[int], executor: Executor
         batch = load_prepared(await asyncio.get_running_loop().run_in_executor(
             executor, prepare_raw_pickled, raw))
     except ReceiptsUnsupported:
-        return prepare_batch(await indexer.fetch(numbers))
+        before = decode_errors_so_far()
+        fallback = prepare_batch(await indexer.fetch(numbers))
+        fallback.decode_errors = errors_since(before)
+        return fallback
     for kind, count in batch.decode_errors.items():  # counted in the worker's own registry
         DECODE_ERRORS.labels(kind=kind).inc(count)
     return batch

@@ -49,9 +49,15 @@ def init_worker(registry: AbiRegistry) -> None:
     _worker_registry = registry
 
 
-def _decode_errors_so_far() -> dict[str, float]:
-    return {k: REGISTRY.get_sample_value(_DECODE_ERRORS_SAMPLE, {"kind": k}) or 0.0
+def decode_errors_so_far() -> dict[str, int]:
+    """This process's decode-error counts by kind (to take differences of)."""
+    return {k: int(REGISTRY.get_sample_value(_DECODE_ERRORS_SAMPLE, {"kind": k}) or 0)
             for k in _DECODE_ERROR_KINDS}
+
+
+def errors_since(before: dict[str, int]) -> dict[str, int]:
+    after = decode_errors_so_far()
+    return {k: after[k] - before[k] for k in _DECODE_ERROR_KINDS if after[k] > before[k]}
 
 
 def prepare_raw(raw: RawBlocks, registry: AbiRegistry | None = None) -> PreparedBatch:
@@ -63,7 +69,7 @@ def prepare_raw(raw: RawBlocks, registry: AbiRegistry | None = None) -> Prepared
     registry = registry or _worker_registry
     if registry is None:
         raise RuntimeError("prepare_raw needs a registry (init_worker was not called)")
-    before = _decode_errors_so_far()
+    before = decode_errors_so_far()
     results = parse_batch([m for m, _ in block_calls(raw.numbers)], raw.blocks_body)
     bundles = [normalize_block(raw.chain_id, block, receipts, registry, source=raw.source)
                for block, receipts in pair_blocks(raw.numbers, results)]
@@ -72,9 +78,7 @@ def prepare_raw(raw: RawBlocks, registry: AbiRegistry | None = None) -> Prepared
         for bundle, block_traces in zip(bundles, traces, strict=True):
             add_traces(bundle, block_traces or [], registry)
     batch = prepare_batch(bundles)
-    after = _decode_errors_so_far()
-    batch.decode_errors = {k: int(after[k] - before[k]) for k in _DECODE_ERROR_KINDS
-                           if after[k] > before[k]}
+    batch.decode_errors = errors_since(before)
     return batch
 
 
