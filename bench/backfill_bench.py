@@ -33,10 +33,13 @@ from hafeniq_chain.store.embedded import EmbeddedPostgres
 from hafeniq_chain.store.migrator import migrate
 
 BLOCKS = 2000
-CONCURRENCY, WORKERS = 4, 2
+CONCURRENCY, WORKERS = 8, 2
 _TICKS = os.sysconf("SC_CLK_TCK")
 ETL_VENV = Path(__file__).resolve().parent / ".etl-venv"
-NODE = AnvilOptions(accounts=100, balance_eth=1_000_000, gas_limit=60_000_000)
+# NOTE: --prune-history: blocks and receipts are all this reads; without it Anvil spills
+# ~0.8 GB of historical states per run into ~/.foundry/anvil/tmp and leaves them there.
+NODE = AnvilOptions(accounts=100, balance_eth=1_000_000, gas_limit=60_000_000,
+                    extra_args=["--prune-history"])
 
 
 def _ensure_etl() -> Path:

@@ -122,7 +122,7 @@ def decode_pool(workers: int, indexer: BlockIndexer) -> ProcessPoolExecutor:
                                initializer=init_worker, initargs=(indexer.registry,))
 
 
-async def backfill(indexer: BlockIndexer, start: int, end: int, *, concurrency: int = 4,
+async def backfill(indexer: BlockIndexer, start: int, end: int, *, concurrency: int = 8,
                    workers: int = 2, on_progress: Callable[[int], None] | None = None
                    ) -> BackfillStats:
     """Index blocks ``start..end`` inclusive; safe to interrupt and run again.
@@ -155,7 +155,9 @@ async def backfill(indexer: BlockIndexer, start: int, end: int, *, concurrency: 
 async def _pipeline(indexer: BlockIndexer, first: int, end: int, cursor: str,
                     concurrency: int, executor: Executor | None, stats: BackfillStats,
                     on_progress: Callable[[int], None] | None) -> None:
-    batch = AdaptiveBatch()
+    # NOTE: a busy block is ~330 KiB of JSON; 100-block batches keep what is in flight
+    # (raw answers, their decoded rows) to a few hundred MB at the default concurrency.
+    batch = AdaptiveBatch(maximum=100)
     in_flight: deque[asyncio.Future[list[PreparedBatch]]] = deque()
     next_block = first
     try:

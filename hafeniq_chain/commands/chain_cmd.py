@@ -50,7 +50,8 @@ def backfill_command(
     start: int = typer.Option(..., "--from", help="First block (inclusive)."),
     end: int = typer.Option(..., "--to", help="Last block (inclusive)."),
     rpc: list[str] | None = RPC_OPTION,
-    concurrency: int = typer.Option(4, "--concurrency", min=1, max=32),
+    concurrency: int = typer.Option(8, "--concurrency", min=1, max=32,
+                                    help="Batches fetched or decoded ahead of the write."),
     workers: int = typer.Option(2, "--workers", min=0, max=32,
                                 help="Decode worker processes (0 = decode in-process)."),
 ) -> None:
