@@ -10,8 +10,8 @@ the client rotates to the next configured URL with exponential backoff.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import aiohttp
 import orjson
@@ -31,7 +31,23 @@ class ReceiptsUnsupported(RpcError):
     """The node has no ``eth_getBlockReceipts``: receipts must be fetched one by one."""
 
 
-_TRANSPORT_ERRORS = (OSError, TimeoutError, aiohttp.ClientError)
+class NotJson(ValueError):
+    """An answer that is no JSON-RPC at all (an HTML error page, garbage): fail over."""
+
+
+# NOTE: a URL answering garbage is as unusable as one not answering: both fail over.
+_FAILOVER_ERRORS = (OSError, TimeoutError, aiohttp.ClientError, NotJson,
+                    orjson.JSONDecodeError)
+T = TypeVar("T")
+
+
+def json_shaped(body: bytes) -> bytes:
+    """``body`` if it can be a JSON object or array (cheap: the full parse may happen in a
+    worker process), else NotJson."""
+    stripped = body.strip()
+    if stripped[:1] not in (b"[", b"{") or stripped[-1:] not in (b"]", b"}"):
+        raise NotJson(f"not a JSON-RPC answer: {body[:80]!r}")
+    return body
 
 
 def _http_equivalent(url: str) -> str:
@@ -125,15 +141,16 @@ class RpcClient:
                 headers={"Content-Type": "application/json"})
         return self._session
 
-    async def _post(self, body: bytes) -> bytes:
-        """POST ``body`` to the active URL, failing over on transport errors."""
+    async def _post(self, body: bytes, read: Callable[[bytes], T]) -> T:
+        """POST ``body`` to the active URL and ``read`` the answer, failing over on
+        transport errors and on answers ``read`` finds unusable."""
         attempts = self.max_rounds * len(self.urls)
         for attempt in range(attempts):
             try:
                 async with self._client().post(self.url, data=body) as response:
                     response.raise_for_status()
-                    return await response.read()
-            except _TRANSPORT_ERRORS as exc:
+                    return read(await response.read())
+            except _FAILOVER_ERRORS as exc:
                 failed = self.url
                 self._active = (self._active + 1) % len(self.urls)
                 log.warning("rpc.failover", failed=failed, next=self.url, error=repr(exc)[:200],
@@ -144,17 +161,16 @@ class RpcClient:
     async def request(self, method: str, params: list[Any]) -> Any:
         """One call; node-side errors raise RpcError with the node's message."""
         body = orjson.dumps({"jsonrpc": "2.0", "id": 0, "method": method, "params": params})
-        try:
-            response = orjson.loads(await self._post(body))
-        except orjson.JSONDecodeError as exc:
-            raise RpcError(f"{method}: unparseable response: {exc}") from exc
+        response = await self._post(body, orjson.loads)
+        if not isinstance(response, dict):
+            raise RpcError(f"{method}: unexpected answer {str(response)[:200]}")
         if "error" in response:
             raise RpcError(f"{method}: {response['error']}")
         return response.get("result")
 
     async def batch_raw(self, calls: Sequence[Call]) -> bytes:
         """Several calls in one round trip, the answer left undecoded (see ``parse_batch``)."""
-        return await self._post(batch_body(calls))
+        return await self._post(batch_body(calls), json_shaped)
 
     async def batch(self, calls: Sequence[Call]) -> list[Any]:
         """Several calls in one round trip; any error fails the batch (caller re-splits)."""
