@@ -6,11 +6,13 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from hafeniq_chain.chain.rpc import RpcClient
+from hafeniq_chain.chain.decode_worker import RawBlocks, trace_calls
+from hafeniq_chain.chain.rpc import RpcClient, block_calls
 from hafeniq_chain.decode.abi_registry import AbiRegistry
 from hafeniq_chain.decode.normalize import add_traces, normalize_block
 from hafeniq_chain.decode.records import BlockBundle
-from hafeniq_chain.store.writer import WriteMethod, write_blocks
+from hafeniq_chain.store.rows import PreparedBatch, prepare_batch
+from hafeniq_chain.store.writer import WriteMethod, write_prepared
 
 
 class BlockIndexer:
@@ -33,15 +35,20 @@ class BlockIndexer:
         bundles = [normalize_block(self.chain_id, block, receipts, self.registry,
                                    source=self.source) for block, receipts in raw]
         if self.fetch_traces:
-            traces = await self.rpc.batch([("trace_block", [hex(n)]) for n in numbers])
+            traces = await self.rpc.batch(trace_calls(numbers))
             for bundle, block_traces in zip(bundles, traces, strict=True):
                 add_traces(bundle, block_traces or [], self.registry)
         return bundles
 
-    async def _entity_kinds(self, bundles: Sequence[BlockBundle]) -> dict[str, str]:
+    async def fetch_raw(self, numbers: Sequence[int]) -> RawBlocks:
+        """The node's undecoded answers, for ``decode_worker.prepare_raw`` elsewhere."""
+        body = await self.rpc.batch_raw(block_calls(numbers))
+        traces = await self.rpc.batch_raw(trace_calls(numbers)) if self.fetch_traces else None
+        return RawBlocks(self.chain_id, self.source, list(numbers), body, traces)
+
+    async def _entity_kinds(self, call_targets: Sequence[str]) -> dict[str, str]:
         """EOA vs contract for call targets, via eth_getCode, cached for the process."""
-        unknown = sorted({tx.to_addr for b in bundles for tx in b.transactions
-                          if tx.to_addr and tx.to_addr not in self._kinds})
+        unknown = [a for a in call_targets if a not in self._kinds]
         if unknown:
             codes = await self.rpc.codes(unknown)
             self._kinds.update({a: ("contract" if code else "eoa") for a, code in codes.items()})
@@ -50,10 +57,18 @@ class BlockIndexer:
     async def store(self, bundles: Sequence[BlockBundle], *, cursor: str | None,
                     method: WriteMethod = "insert", mempool_active: bool = False) -> None:
         """Write bundles atomically (with the cursor when given)."""
-        kinds = await self._entity_kinds(bundles)
+        if bundles:
+            await self.store_prepared(prepare_batch(bundles), cursor=cursor, method=method,
+                                      mempool_active=mempool_active)
+
+    async def store_prepared(self, batch: PreparedBatch, *, cursor: str | None,
+                             method: WriteMethod = "insert", mempool_active: bool = False
+                             ) -> None:
+        """Write a prepared batch atomically (with the cursor when given)."""
+        kinds = await self._entity_kinds(batch.call_targets)
         async with self.pool.acquire() as conn:
-            await write_blocks(conn, bundles, cursor=cursor, method=method,
-                               entity_kinds=kinds, mempool_active=mempool_active)
+            await write_prepared(conn, batch, cursor=cursor, method=method,
+                                 entity_kinds=kinds, mempool_active=mempool_active)
 
     async def index(self, numbers: Sequence[int], *, cursor: str | None,
                     method: WriteMethod = "insert", mempool_active: bool = False

@@ -1,35 +1,53 @@
-"""JSON-RPC access through web3.py providers, returning raw dicts, with URL failover.
+"""JSON-RPC over HTTP returning raw dicts (or raw response bytes), with URL failover.
 
-Raw dicts (hex strings) skip web3's per-field formatting, which dominates backfill
-cost; batching block + receipts requests keeps round trips low. On a transport error
+Raw dicts (hex strings) skip web3's per-field formatting and orjson parses a response
+several times faster than the standard library, which matters because a busy block
+with its receipts is ~300 KiB of JSON. ``batch_raw`` returns the undecoded body so a
+worker process can parse it (``parse_batch``) off the event loop. On a transport error
 the client rotates to the next configured URL with exponential backoff.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import aiohttp
-from web3 import AsyncHTTPProvider
+import orjson
 
 from hafeniq_chain.log import get_logger
 
 log = get_logger(__name__)
+
+Call = tuple[str, list[Any]]
 
 
 class RpcError(RuntimeError):
     """The node answered with an error, or no configured URL answered at all."""
 
 
-_TRANSPORT_ERRORS = (OSError, TimeoutError, aiohttp.ClientError, ValueError)
+class ReceiptsUnsupported(RpcError):
+    """The node has no ``eth_getBlockReceipts``: receipts must be fetched one by one."""
 
 
-def _provider(url: str, timeout_s: float) -> AsyncHTTPProvider:
-    # NOTE: web3's own retries are off: failover across URLs is ours, with backoff.
-    return AsyncHTTPProvider(url, exception_retry_configuration=None,
-                             request_kwargs={"timeout": aiohttp.ClientTimeout(total=timeout_s)})
+class NotJson(ValueError):
+    """An answer that is no JSON-RPC at all (an HTML error page, garbage): fail over."""
+
+
+# NOTE: a URL answering garbage is as unusable as one not answering: both fail over.
+_FAILOVER_ERRORS = (OSError, TimeoutError, aiohttp.ClientError, NotJson,
+                    orjson.JSONDecodeError)
+T = TypeVar("T")
+
+
+def json_shaped(body: bytes) -> bytes:
+    """``body`` if it can be a JSON object or array (cheap: the full parse may happen in a
+    worker process), else NotJson."""
+    stripped = body.strip()
+    if stripped[:1] not in (b"[", b"{") or stripped[-1:] not in (b"]", b"}"):
+        raise NotJson(f"not a JSON-RPC answer: {body[:80]!r}")
+    return body
 
 
 def _http_equivalent(url: str) -> str:
@@ -39,6 +57,56 @@ def _http_equivalent(url: str) -> str:
     if url.startswith("wss://"):
         return "https://" + url[len("wss://"):]
     return url
+
+
+def batch_body(calls: Sequence[Call]) -> bytes:
+    """The JSON-RPC batch request for ``calls`` (ids are positions)."""
+    return orjson.dumps([{"jsonrpc": "2.0", "id": i, "method": method, "params": params}
+                         for i, (method, params) in enumerate(calls)])
+
+
+def parse_batch(methods: Sequence[str], body: bytes) -> list[Any]:
+    """Results of a batch response in request order; any error fails the whole batch."""
+    try:
+        responses = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise RpcError(f"unparseable batch response: {exc}") from exc
+    if isinstance(responses, dict):
+        raise RpcError(f"batch rejected: {responses.get('error')}")
+    if len(responses) != len(methods):
+        raise RpcError(f"batch of {len(methods)} calls got {len(responses)} answers")
+    # NOTE: JSON-RPC lets a server answer a batch in any order; ids are positions.
+    results: list[Any] = [None] * len(methods)
+    for response in responses:
+        position = response.get("id")
+        if not isinstance(position, int) or not 0 <= position < len(methods):
+            raise RpcError(f"batch answer with unknown id {position!r}")
+        if "error" in response:
+            error_type = (ReceiptsUnsupported if methods[position] == "eth_getBlockReceipts"
+                          else RpcError)
+            raise error_type(f"{methods[position]}: {response['error']}")
+        results[position] = response.get("result")
+    return results
+
+
+def block_calls(numbers: Sequence[int]) -> list[Call]:
+    """Full block + block receipts for each number, interleaved."""
+    calls: list[Call] = []
+    for n in numbers:
+        calls += [("eth_getBlockByNumber", [hex(n), True]), ("eth_getBlockReceipts", [hex(n)])]
+    return calls
+
+
+def pair_blocks(numbers: Sequence[int], results: Sequence[Any]
+                ) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """Interleaved ``block_calls`` results -> (block, receipts) per number."""
+    out = []
+    for i, n in enumerate(numbers):
+        block, receipts = results[2 * i], results[2 * i + 1]
+        if block is None:
+            raise RpcError(f"block {n} not found")
+        out.append((block, receipts or []))
+    return out
 
 
 class RpcClient:
@@ -57,26 +125,32 @@ class RpcClient:
         self.backoff_s = backoff_s
         self.timeout_s = timeout_s
         self._active = 0
-        self._providers: dict[str, Any] = {}
+        self._session: aiohttp.ClientSession | None = None
 
     @property
     def url(self) -> str:
         return self.urls[self._active]
 
-    def _current(self) -> Any:
-        url = self.url
-        if url not in self._providers:
-            self._providers[url] = _provider(url, self.timeout_s)
-        return self._providers[url]
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            # NOTE: no total timeout: a batch of many busy blocks may stream for a while;
+            # the read timeout still catches a node that stops answering.
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(sock_connect=self.timeout_s,
+                                              sock_read=self.timeout_s),
+                headers={"Content-Type": "application/json"})
+        return self._session
 
-    async def _with_failover(self, call: Any) -> Any:
+    async def _post(self, body: bytes, read: Callable[[bytes], T]) -> T:
+        """POST ``body`` to the active URL and ``read`` the answer, failing over on
+        transport errors and on answers ``read`` finds unusable."""
         attempts = self.max_rounds * len(self.urls)
         for attempt in range(attempts):
             try:
-                return await call(self._current())
-            except RpcError:
-                raise
-            except _TRANSPORT_ERRORS as exc:
+                async with self._client().post(self.url, data=body) as response:
+                    response.raise_for_status()
+                    return read(await response.read())
+            except _FAILOVER_ERRORS as exc:
                 failed = self.url
                 self._active = (self._active + 1) % len(self.urls)
                 log.warning("rpc.failover", failed=failed, next=self.url, error=repr(exc)[:200],
@@ -86,29 +160,23 @@ class RpcClient:
 
     async def request(self, method: str, params: list[Any]) -> Any:
         """One call; node-side errors raise RpcError with the node's message."""
-        async def call(provider: Any) -> Any:
-            return await provider.make_request(method, params)
-        response = await self._with_failover(call)
+        body = orjson.dumps({"jsonrpc": "2.0", "id": 0, "method": method, "params": params})
+        response = await self._post(body, orjson.loads)
+        if not isinstance(response, dict):
+            raise RpcError(f"{method}: unexpected answer {str(response)[:200]}")
         if "error" in response:
             raise RpcError(f"{method}: {response['error']}")
         return response.get("result")
 
-    async def batch(self, calls: Sequence[tuple[str, list[Any]]]) -> list[Any]:
+    async def batch_raw(self, calls: Sequence[Call]) -> bytes:
+        """Several calls in one round trip, the answer left undecoded (see ``parse_batch``)."""
+        return await self._post(batch_body(calls), json_shaped)
+
+    async def batch(self, calls: Sequence[Call]) -> list[Any]:
         """Several calls in one round trip; any error fails the batch (caller re-splits)."""
         if not calls:
             return []
-
-        async def call(provider: Any) -> Any:
-            return await provider.make_batch_request(list(calls))
-        responses = await self._with_failover(call)
-        if isinstance(responses, dict):
-            raise RpcError(f"batch rejected: {responses.get('error')}")
-        results = []
-        for (method, _), response in zip(calls, responses, strict=True):
-            if "error" in response:
-                raise RpcError(f"{method}: {response['error']}")
-            results.append(response.get("result"))
-        return results
+        return parse_batch([m for m, _ in calls], await self.batch_raw(calls))
 
     async def block_number(self) -> int:
         return int(await self.request("eth_blockNumber", []), 16)
@@ -116,25 +184,14 @@ class RpcClient:
     async def block_with_receipts(self, numbers: Sequence[int]
                                   ) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
         """Full blocks and their receipts, falling back to per-transaction receipts."""
-        calls: list[tuple[str, list[Any]]] = []
-        for n in numbers:
-            calls += [("eth_getBlockByNumber", [hex(n), True]), ("eth_getBlockReceipts", [hex(n)])]
         try:
-            results = await self.batch(calls)
-        except RpcError as exc:
-            if "eth_getBlockReceipts" not in str(exc):
-                raise
-            return [await self._receipts_one_by_one(n) for n in numbers]
-        out = []
-        for i, n in enumerate(numbers):
-            block, receipts = results[2 * i], results[2 * i + 1]
-            if block is None:
-                raise RpcError(f"block {n} not found")
-            out.append((block, receipts or []))
-        return out
+            return pair_blocks(numbers, await self.batch(block_calls(numbers)))
+        except ReceiptsUnsupported:
+            return [await self.receipts_one_by_one(n) for n in numbers]
 
-    async def _receipts_one_by_one(self, number: int
-                                   ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    async def receipts_one_by_one(self, number: int
+                                  ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """A full block and its receipts for nodes without ``eth_getBlockReceipts``."""
         block = await self.request("eth_getBlockByNumber", [hex(number), True])
         if block is None:
             raise RpcError(f"block {number} not found")
@@ -153,11 +210,9 @@ class RpcClient:
         return {a: bytes.fromhex(r[2:]) for a, r in zip(addresses, results, strict=True)}
 
     async def close(self) -> None:
-        for provider in self._providers.values():
-            disconnect = getattr(provider, "disconnect", None)
-            if disconnect is not None:
-                try:
-                    await disconnect()
-                except Exception as exc:  # closing must never mask the real error
-                    log.debug("rpc.close_failed", error=repr(exc))
-        self._providers.clear()
+        if self._session is not None:
+            try:
+                await self._session.close()
+            except Exception as exc:  # closing must never mask the real error
+                log.debug("rpc.close_failed", error=repr(exc))
+            self._session = None

@@ -50,7 +50,10 @@ def backfill_command(
     start: int = typer.Option(..., "--from", help="First block (inclusive)."),
     end: int = typer.Option(..., "--to", help="Last block (inclusive)."),
     rpc: list[str] | None = RPC_OPTION,
-    concurrency: int = typer.Option(4, "--concurrency", min=1, max=32),
+    concurrency: int = typer.Option(8, "--concurrency", min=1, max=32,
+                                    help="Batches fetched or decoded ahead of the write."),
+    workers: int = typer.Option(2, "--workers", min=0, max=32,
+                                help="Decode worker processes (0 = decode in-process)."),
 ) -> None:
     """Index a historical block range (resumable; running it twice changes nothing)."""
     if end < start:
@@ -70,6 +73,7 @@ def backfill_command(
                               disable=not sys.stderr.isatty()) as progress:
                     task = progress.add_task("backfill", total=end - start + 1)
                     return await backfill(indexer, start, end, concurrency=concurrency,
+                                          workers=workers,
                                           on_progress=lambda n: progress.advance(task, n))
             finally:
                 await client.close()
@@ -80,7 +84,8 @@ def backfill_command(
         console.print(f"[red]backfill failed[/red] {exc} (re-run to resume)")
         raise typer.Exit(1) from None
     console.print(f"[green]backfilled[/green] {stats.blocks} blocks, {stats.transactions} txs, "
-                  f"{stats.logs} logs ({stats.decoded_logs} decoded), "
+                  f"{stats.logs} logs ({stats.decoded_logs} decoded, {stats.decode_errors} "
+                  f"decode errors), "
                   f"{stats.rpc_errors} RPC errors retried")
 
 

@@ -59,10 +59,43 @@ def _word(typ: str) -> Callable[[bytes], Any] | None:
     return None
 
 
-def word_decoders(types: tuple[str, ...]) -> tuple[Callable[[bytes], Any], ...] | None:
-    """Per-word decoders when every type is a static elementary one (the hot path)."""
-    decoders = tuple(_word(t) for t in types)
+ArgDecoder = Callable[[bytes, int], Any]
+
+
+def _arg(typ: str) -> ArgDecoder | None:
+    """A decoder for one argument at a head offset: a static word, or a dynamic array of
+    static words (``address[]`` swap paths, ``uint256[]`` amounts); None otherwise."""
+    word = _word(typ)
+    if word is not None:
+        return lambda data, at: word(data[at:at + 32])
+    item = _word(typ[:-2]) if typ.endswith("[]") else None
+    if item is None:
+        return None
+
+    def array(data: bytes, at: int) -> list[Any]:
+        start = int.from_bytes(data[at:at + 32], "big")
+        if start + 32 > len(data):
+            raise ValueError(f"{typ} offset {start} past {len(data)} bytes")
+        count = int.from_bytes(data[start:start + 32], "big")
+        first = start + 32
+        if first + 32 * count > len(data):
+            raise ValueError(f"{typ} of {count} items runs past {len(data)} bytes")
+        return [item(data[i:i + 32]) for i in range(first, first + 32 * count, 32)]
+    return array
+
+
+def arg_decoders(types: tuple[str, ...]) -> tuple[ArgDecoder, ...] | None:
+    """Per-argument decoders when every type has one (the hot path), else None."""
+    decoders = tuple(_arg(t) for t in types)
     return None if any(d is None for d in decoders) else decoders  # type: ignore[return-value]
+
+
+def _decode_args(names: tuple[str, ...], decoders: tuple[ArgDecoder, ...], data: bytes
+                 ) -> dict[str, Any]:
+    if len(data) < 32 * len(decoders):
+        raise ValueError(f"{len(data)} bytes, need {32 * len(decoders)}")
+    return {name: decode(data, 32 * i)
+            for i, (name, decode) in enumerate(zip(names, decoders, strict=True))}
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,18 +108,18 @@ class EventSpec:
     data_names: tuple[str, ...]
     data_types: tuple[str, ...]
     topic_words: tuple[Callable[[bytes], Any] | None, ...] = ()
-    data_words: tuple[Callable[[bytes], Any], ...] | None = None
+    data_args: tuple[ArgDecoder, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class FunctionSpec:
-    """One function's decoding recipe (fast path when every argument is a static word)."""
+    """One function's decoding recipe (with a fast path for word and word-array arguments)."""
 
     name: str
     selector: str
     arg_names: tuple[str, ...]
     arg_types: tuple[str, ...]
-    arg_words: tuple[Callable[[bytes], Any], ...] | None = None
+    args: tuple[ArgDecoder, ...] | None = None
 
 
 class AbiRegistry:
@@ -95,6 +128,19 @@ class AbiRegistry:
     def __init__(self) -> None:
         self.events: dict[tuple[str, int], EventSpec] = {}
         self.functions: dict[str, FunctionSpec] = {}
+        self._abis: list[list[dict[str, Any]]] = []
+
+    def __reduce__(self) -> tuple[Callable[..., AbiRegistry], tuple[Any, ...]]:
+        # NOTE: specs hold closures, which do not pickle; a worker process rebuilds the
+        # registry from the same ABIs, in the same order (first registration wins).
+        return AbiRegistry.from_abis, (self._abis,)
+
+    @classmethod
+    def from_abis(cls, abis: Iterable[list[dict[str, Any]]]) -> AbiRegistry:
+        registry = cls()
+        for abi in abis:
+            registry.add_abi(abi)
+        return registry
 
     @classmethod
     def load(cls, extra_files: Iterable[Path] = (), directory: Path = ABIS_DIR) -> AbiRegistry:
@@ -105,6 +151,7 @@ class AbiRegistry:
         return registry
 
     def add_abi(self, abi: list[dict[str, Any]]) -> None:
+        self._abis.append(abi)
         for item in abi:
             if item.get("type") == "event" and not item.get("anonymous"):
                 self._add_event(item)
@@ -119,7 +166,7 @@ class AbiRegistry:
         data_types = tuple(_canonical_type(p) for p in data)
         spec = EventSpec(item["name"], topic0, indexed, tuple(p["name"] for p in data),
                          data_types, tuple(_word(t) for _, t in indexed),
-                         word_decoders(data_types))
+                         arg_decoders(data_types))
         self.events.setdefault((topic0, len(indexed)), spec)
 
     def _add_function(self, item: dict[str, Any]) -> None:
@@ -127,7 +174,7 @@ class AbiRegistry:
         inputs = item["inputs"]
         arg_types = tuple(_canonical_type(p) for p in inputs)
         spec = FunctionSpec(item["name"], selector, tuple(p["name"] for p in inputs),
-                            arg_types, word_decoders(arg_types))
+                            arg_types, arg_decoders(arg_types))
         self.functions.setdefault(selector, spec)
 
     def decode_log(self, topics: tuple[str, ...], data: bytes
@@ -147,12 +194,8 @@ class AbiRegistry:
                                               strict=True):
                 # NOTE: dynamic indexed values (string, bytes, arrays) are only their hash.
                 args[name] = word(bytes.fromhex(topic[2:])) if word else topic
-            if spec.data_words is not None:
-                if len(data) < 32 * len(spec.data_words):
-                    raise ValueError(f"{len(data)} data bytes, need {32 * len(spec.data_words)}")
-                for i, (name, word) in enumerate(zip(spec.data_names, spec.data_words,
-                                                     strict=True)):
-                    args[name] = word(data[32 * i:32 * i + 32])
+            if spec.data_args is not None:
+                args.update(_decode_args(spec.data_names, spec.data_args, data))
             elif spec.data_types:
                 values = abi_decode(spec.data_types, data)
                 args.update(zip(spec.data_names, (to_jsonable(v) for v in values), strict=True))
@@ -167,13 +210,9 @@ class AbiRegistry:
         spec = self.functions.get("0x" + data[:4].hex())
         if spec is None:
             return None
-        if spec.arg_words is not None:
-            if len(data) < 4 + 32 * len(spec.arg_words):
-                raise AbiDecodeError(f"{spec.name}: {len(data) - 4} argument bytes, need "
-                                     f"{32 * len(spec.arg_words)}")
-            return spec.name, {name: word(data[4 + 32 * i:36 + 32 * i]) for i, (name, word)
-                               in enumerate(zip(spec.arg_names, spec.arg_words, strict=True))}
         try:
+            if spec.args is not None:
+                return spec.name, _decode_args(spec.arg_names, spec.args, data[4:])
             values = abi_decode(spec.arg_types, data[4:])
         except (DecodingError, ValueError, OverflowError) as exc:
             raise AbiDecodeError(f"{spec.name}: {exc}") from exc

@@ -47,14 +47,13 @@ def _decode_call(registry: AbiRegistry, data: bytes, tx_hash: str
     return decoded if decoded else (None, None)
 
 
-def _decode_log(registry: AbiRegistry, record: dict[str, Any]
+def _decode_log(registry: AbiRegistry, topics: tuple[str, ...], data: bytes, tx_hash: str
                 ) -> tuple[str | None, dict[str, Any] | None]:
-    topics = tuple(t.lower() for t in record["topics"])
     try:
-        decoded = registry.decode_log(topics, _bytes(record["data"]))
+        decoded = registry.decode_log(topics, data)
     except AbiDecodeError as exc:
         DECODE_ERRORS.labels(kind="log").inc()
-        log.warning("decode.log_failed", tx=record["transactionHash"], error=str(exc))
+        log.warning("decode.log_failed", tx=tx_hash, error=str(exc))
         return None, None
     return decoded if decoded else (None, None)
 
@@ -103,12 +102,13 @@ def normalize_block(chain_id: int, block: dict[str, Any], receipts: list[dict[st
 
 def _append_log(bundle: BlockBundle, registry: AbiRegistry, raw: dict[str, Any],
                 tx_index: int) -> None:
-    name, args = _decode_log(registry, raw)
+    topics, data = tuple(t.lower() for t in raw["topics"]), _bytes(raw["data"])
+    tx_hash = raw["transactionHash"].lower()
+    name, args = _decode_log(registry, topics, data, tx_hash)
     record = LogRecord(
         block_number=bundle.number, log_index=_int(raw["logIndex"]) or 0,
-        tx_hash=raw["transactionHash"].lower(), tx_index=tx_index,
-        address=raw["address"].lower(), topics=tuple(t.lower() for t in raw["topics"]),
-        data=_bytes(raw["data"]), event_name=name, decoded=args,
+        tx_hash=tx_hash, tx_index=tx_index, address=raw["address"].lower(), topics=topics,
+        data=data, event_name=name, decoded=args,
     )
     bundle.logs.append(record)
     if name == "Transfer" and args is not None and "value" in args:

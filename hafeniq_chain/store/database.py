@@ -19,8 +19,13 @@ Pool = asyncpg.Pool
 Connection = asyncpg.Connection | PoolConnectionProxy
 
 
+def _json_encode(value: Any) -> bytes:
+    """Python value -> JSON text; bytes are JSON text already (``store/json_text.py``)."""
+    return value if isinstance(value, bytes) else json.dumps(value).encode()
+
+
 def _jsonb_encode(value: Any) -> bytes:
-    return b"\x01" + json.dumps(value).encode()
+    return b"\x01" + _json_encode(value)
 
 
 def _jsonb_decode(data: bytes) -> Any:
@@ -34,7 +39,7 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     """
     await conn.set_type_codec("jsonb", encoder=_jsonb_encode, decoder=_jsonb_decode,
                               schema="pg_catalog", format="binary")
-    await conn.set_type_codec("json", encoder=lambda v: json.dumps(v).encode(),
+    await conn.set_type_codec("json", encoder=_json_encode,
                               decoder=json.loads, schema="pg_catalog", format="binary")
 
 

@@ -1,20 +1,23 @@
-"""Typed records -> table rows, in the column order of migrations/0001_initial.sql."""
+"""Typed records -> table rows, in the column order of migrations/0001_initial.sql.
+
+``prepare_batch`` does all the per-row Python work of a write and returns plain,
+picklable data, so a backfill can run it in worker processes while the main process
+only fetches and writes; the live follower calls the same function in-process, so
+both paths store identical rows.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from hafeniq_chain.decode.edges import EdgeEvent
+from hafeniq_chain.decode.edges import EdgeEvent, edge_events_for
 from hafeniq_chain.decode.records import BlockBundle
+from hafeniq_chain.store.json_text import json_text
 
 Rows = list[tuple[Any, ...]]
-
-
-def _json(value: Any) -> Any:
-    """jsonb values go in as Python objects: the pool's codec serialises them once."""
-    return value
 
 
 def _blocks(bundles: Sequence[BlockBundle], _: Sequence[EdgeEvent]) -> Rows:
@@ -27,20 +30,20 @@ def _transactions(bundles: Sequence[BlockBundle], _: Sequence[EdgeEvent]) -> Row
     return [(b.chain_id, t.block_number, t.tx_index, t.hash, t.from_addr, t.to_addr, t.value,
              t.nonce, t.selector, t.input, t.gas, t.gas_price, t.max_fee, t.max_priority_fee,
              t.tx_type, t.status, t.gas_used, t.effective_gas_price, t.contract_address,
-             t.function_name, _json(t.decoded_args), t.private, t.mempool_delay_ms)
+             t.function_name, json_text(t.decoded_args), t.private, t.mempool_delay_ms)
             for b in bundles for t in b.transactions]
 
 
 def _logs(bundles: Sequence[BlockBundle], _: Sequence[EdgeEvent]) -> Rows:
     return [(b.chain_id, lg.block_number, lg.log_index, lg.tx_hash, lg.tx_index, lg.address,
-             lg.topic0, list(lg.topics), lg.data, lg.event_name, _json(lg.decoded))
+             lg.topic0, list(lg.topics), lg.data, lg.event_name, json_text(lg.decoded))
             for b in bundles for lg in b.logs]
 
 
 def _calls(bundles: Sequence[BlockBundle], _: Sequence[EdgeEvent]) -> Rows:
     return [(b.chain_id, c.block_number, c.tx_hash, c.tx_index,
              ".".join(map(str, c.trace_address)), c.call_type, c.from_addr, c.to_addr, c.value,
-             c.selector, c.function_name, _json(c.decoded_args), c.output, c.error)
+             c.selector, c.function_name, json_text(c.decoded_args), c.output, c.error)
             for b in bundles for c in b.calls]
 
 
@@ -82,3 +85,76 @@ ROW_BUILDERS: dict[str, Callable[[Sequence[BlockBundle], Sequence[EdgeEvent]], R
     "blocks": _blocks, "transactions": _transactions, "logs": _logs, "calls": _calls,
     "swaps": _swaps, "edge_events": _edge_events,
 }
+
+
+@dataclass
+class EntityCandidates:
+    """Every address a batch touches: earliest block and kind as far as the batch shows.
+
+    The kind is the first non-'unknown' one in record order; a kind learned from the
+    node (``eth_getCode``) overrides it at write time.
+    """
+
+    addresses: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    blocks: list[int] = field(default_factory=list)
+
+
+def _entity_candidates(bundles: Sequence[BlockBundle]) -> EntityCandidates:
+    seen: dict[str, tuple[str, int]] = {}
+
+    def note(address: str | None, block: int, kind: str = "unknown") -> None:
+        if not address:
+            return
+        prev = seen.get(address)
+        if prev is None:
+            seen[address] = (kind, block)
+        elif block < prev[1] or (prev[0] == "unknown" and kind != "unknown"):
+            seen[address] = (kind if prev[0] == "unknown" else prev[0], min(block, prev[1]))
+
+    for b in bundles:
+        for tx in b.transactions:
+            note(tx.from_addr, b.number, "eoa")
+            note(tx.to_addr, b.number)
+            note(tx.contract_address, b.number, "contract")
+        for t in b.transfers:
+            note(t.from_addr, b.number)
+            note(t.to_addr, b.number)
+    addresses = sorted(seen)
+    return EntityCandidates(addresses, [seen[a][0] for a in addresses],
+                            [seen[a][1] for a in addresses])
+
+
+@dataclass
+class PreparedBatch:
+    """One write's worth of rows for consecutive blocks of one chain, plus what the
+    writer and the caller need to know about them (cursor target, counts)."""
+
+    chain_id: int
+    source: str
+    numbers: list[int]
+    top_number: int
+    top_hash: str
+    rows: dict[str, Rows]
+    entities: EntityCandidates
+    call_targets: list[str]
+    transactions: int
+    logs: int
+    decoded_logs: int
+    decode_errors: dict[str, int] = field(default_factory=dict)
+
+
+def prepare_batch(bundles: Sequence[BlockBundle]) -> PreparedBatch:
+    """All rows of ``bundles`` (non-empty, one chain), built once for any write method."""
+    edge_events = [e for b in bundles for e in edge_events_for(b)]
+    top = max(bundles, key=lambda b: b.number)
+    return PreparedBatch(
+        chain_id=bundles[0].chain_id, source=bundles[0].source,
+        numbers=[b.number for b in bundles], top_number=top.number, top_hash=top.hash,
+        rows={table: build(bundles, edge_events) for table, build in ROW_BUILDERS.items()},
+        entities=_entity_candidates(bundles),
+        call_targets=sorted({tx.to_addr for b in bundles for tx in b.transactions
+                             if tx.to_addr}),
+        transactions=sum(len(b.transactions) for b in bundles),
+        logs=sum(len(b.logs) for b in bundles),
+        decoded_logs=sum(1 for b in bundles for lg in b.logs if lg.event_name))

@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from hafeniq_chain.decode.edges import edge_events_for
 from hafeniq_chain.decode.records import BlockBundle
 from hafeniq_chain.metrics import BLOCKS_INDEXED
 from hafeniq_chain.store.database import Connection
-from hafeniq_chain.store.rows import ROW_BUILDERS, TABLE_COLUMNS
+from hafeniq_chain.store.rows import TABLE_COLUMNS, PreparedBatch, prepare_batch
 
 WriteMethod = Literal["copy", "insert"]
 
@@ -71,30 +70,10 @@ WHERE e.chain_id = $1 AND e.address = f.dst
   AND (e.first_funded_block IS NULL OR e.first_funded_block > f.block_number)"""
 
 
-def _entity_rows(bundles: Sequence[BlockBundle], kinds: Mapping[str, str]
-                 ) -> tuple[list[str], list[str], list[int]]:
-    """Every address seen, with its earliest block and best-known kind."""
-    seen: dict[str, tuple[str, int]] = {}
-
-    def note(address: str | None, block: int, kind: str = "unknown") -> None:
-        if not address:
-            return
-        kind = kinds.get(address, kind)
-        prev = seen.get(address)
-        if prev is None or block < prev[1] or (prev[0] == "unknown" and kind != "unknown"):
-            seen[address] = (kind if prev is None or prev[0] == "unknown" else prev[0],
-                             min(block, prev[1]) if prev else block)
-
-    for b in bundles:
-        for tx in b.transactions:
-            note(tx.from_addr, b.number, "eoa")
-            note(tx.to_addr, b.number)
-            note(tx.contract_address, b.number, "contract")
-        for t in b.transfers:
-            note(t.from_addr, b.number)
-            note(t.to_addr, b.number)
-    addresses = sorted(seen)
-    return addresses, [seen[a][0] for a in addresses], [seen[a][1] for a in addresses]
+def _entity_kinds(batch: PreparedBatch, known: Mapping[str, str]) -> list[str]:
+    """The batch's own guess per address, overridden by what the node told us."""
+    return [known.get(a, k) for a, k in zip(batch.entities.addresses, batch.entities.kinds,
+                                            strict=True)]
 
 
 async def _insert(conn: Connection, table: str, rows: list[tuple[Any, ...]],
@@ -114,16 +93,23 @@ async def write_blocks(conn: Connection, bundles: Sequence[BlockBundle], *,
                        cursor: str | None = None, method: WriteMethod = "insert",
                        entity_kinds: Mapping[str, str] | None = None,
                        mempool_active: bool = False) -> None:
-    """Write ``bundles`` (one chain) atomically; replaces any stored rows of those blocks.
+    """Write ``bundles`` (one chain) atomically; replaces any stored rows of those blocks."""
+    if bundles:
+        await write_prepared(conn, prepare_batch(bundles), cursor=cursor, method=method,
+                             entity_kinds=entity_kinds, mempool_active=mempool_active)
+
+
+async def write_prepared(conn: Connection, batch: PreparedBatch, *,
+                         cursor: str | None = None, method: WriteMethod = "insert",
+                         entity_kinds: Mapping[str, str] | None = None,
+                         mempool_active: bool = False) -> None:
+    """Write a prepared batch atomically; replaces any stored rows of its blocks.
 
     With ``cursor`` the named cursor moves to the highest block written, in the same
     transaction. With ``mempool_active`` (a mempool watcher was running) transactions are
     linked to their pending sightings, and the ones never seen pending flagged private.
     """
-    if not bundles:
-        return
-    chain_id = bundles[0].chain_id
-    numbers = [b.number for b in bundles]
+    chain_id, numbers = batch.chain_id, batch.numbers
     async with conn.transaction():
         await conn.execute("INSERT INTO chains (chain_id) VALUES ($1) ON CONFLICT DO NOTHING",
                            chain_id)
@@ -133,20 +119,19 @@ async def write_blocks(conn: Connection, bundles: Sequence[BlockBundle], *,
             await conn.execute("DELETE FROM blocks WHERE chain_id = $1 "
                                "AND number = ANY($2::bigint[])", chain_id, numbers)
             await conn.execute("DELETE FROM edges WHERE chain_id = $1 AND count <= 0", chain_id)
-        edge_events = [e for b in bundles for e in edge_events_for(b)]
-        for table, build in ROW_BUILDERS.items():
-            await _insert(conn, table, build(bundles, edge_events), method)
+        for table, rows in batch.rows.items():
+            await _insert(conn, table, rows, method)
         await conn.execute(_ADD_EDGES, chain_id, numbers)
-        await conn.execute(_ENTITIES, chain_id, *_entity_rows(bundles, entity_kinds or {}))
+        await conn.execute(_ENTITIES, chain_id, batch.entities.addresses,
+                           _entity_kinds(batch, entity_kinds or {}), batch.entities.blocks)
         await conn.execute(_FIRST_FUNDERS, chain_id, numbers)
         if mempool_active:
             await conn.execute(_LINK_PENDING, chain_id, numbers)
             await conn.execute(_FLAG_PRIVATE, chain_id, numbers)
         if cursor is not None:
-            top = max(bundles, key=lambda b: b.number)
             await conn.execute(
                 "INSERT INTO cursors (chain_id, name, block_number, block_hash) "
                 "VALUES ($1, $2, $3, $4) ON CONFLICT (chain_id, name) DO UPDATE SET "
                 "block_number = EXCLUDED.block_number, block_hash = EXCLUDED.block_hash, "
-                "updated_at = now()", chain_id, cursor, top.number, top.hash)
-    BLOCKS_INDEXED.labels(source=bundles[0].source).inc(len(bundles))
+                "updated_at = now()", chain_id, cursor, batch.top_number, batch.top_hash)
+    BLOCKS_INDEXED.labels(source=batch.source).inc(len(numbers))

@@ -63,3 +63,29 @@ def test_short_calldata_is_a_decode_error() -> None:
         assert "transfer" in str(exc)
     else:
         raise AssertionError("short calldata must raise AbiDecodeError")
+
+
+@given(st.integers(0, 2**256 - 1), st.integers(0, 2**256 - 1),
+       st.lists(addresses, max_size=5), addresses, st.integers(0, 2**256 - 1))
+def test_word_array_fast_path_matches_eth_abi(amount_in: int, min_out: int, path: list[str],
+                                              to: str, deadline: int) -> None:
+    types = ["uint256", "uint256", "address[]", "address", "uint256"]
+    args = [amount_in, min_out, path, to, deadline]
+    spec = REGISTRY.functions["0x38ed1739"]  # swapExactTokensForTokens
+    assert spec.args is not None  # the fast path, not eth-abi
+    data = bytes.fromhex("38ed1739") + encode(types, args)
+    assert REGISTRY.decode_call(data) == ("swapExactTokensForTokens", dict(
+        zip(spec.arg_names, args, strict=True)))
+
+
+def test_word_array_past_the_data_is_a_decode_error() -> None:
+    data = bytes.fromhex("38ed1739") + encode(
+        ["uint256", "uint256", "address[]", "address", "uint256"],
+        [1, 2, ["0x" + "44" * 20] * 3, "0x" + "55" * 20, 9])
+    for bad in (data[:-32], data[:4 + 32 * 5 + 16]):
+        try:
+            REGISTRY.decode_call(bad)
+        except AbiDecodeError as exc:
+            assert "swapExactTokensForTokens" in str(exc)
+        else:
+            raise AssertionError("a truncated address[] must raise AbiDecodeError")
