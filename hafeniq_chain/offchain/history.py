@@ -25,17 +25,21 @@ class PastWithdrawal:
     new_destination: bool = False
 
 
-_WINDOW = """
+# One withdrawal request ``e`` with whether its destination was new to its account (stored
+# with the request when scored, else derived from the account's earlier requests).
+WINDOW_ROW_COLUMNS = """
+    e.account_id, e.payload->>'destination' AS dst, e.occurred_at,
+    CASE WHEN e.payload ? 'new_destination' THEN (e.payload->>'new_destination')::boolean
+         ELSE NOT EXISTS (
+             SELECT 1 FROM offchain_events p
+             WHERE p.tenant = e.tenant AND p.kind = 'withdrawal_request'
+               AND p.payload->>'destination' = e.payload->>'destination'
+               AND p.account_id = e.account_id AND p.occurred_at < e.occurred_at)
+    END AS new"""
+
+_WINDOW = f"""
 WITH w AS (
-    SELECT e.account_id, e.payload->>'destination' AS dst, e.occurred_at,
-           CASE WHEN e.payload ? 'new_destination'
-                THEN (e.payload->>'new_destination')::boolean
-                ELSE NOT EXISTS (
-                    SELECT 1 FROM offchain_events p
-                    WHERE p.tenant = e.tenant AND p.kind = 'withdrawal_request'
-                      AND p.payload->>'destination' = e.payload->>'destination'
-                      AND p.account_id = e.account_id AND p.occurred_at < e.occurred_at)
-           END AS new
+    SELECT {WINDOW_ROW_COLUMNS}
     FROM offchain_events e
     WHERE e.tenant = $1 AND e.kind = 'withdrawal_request' AND e.occurred_at > $2
       AND e.occurred_at <= $3)

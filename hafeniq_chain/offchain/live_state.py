@@ -19,21 +19,14 @@ from typing import Any, TypeVar, cast
 
 import asyncpg
 
-from hafeniq_chain.offchain.history import PastWithdrawal
+from hafeniq_chain.offchain.history import WINDOW_ROW_COLUMNS, PastWithdrawal
 from hafeniq_chain.offchain.live_window import TenantWindow, WindowEntry
 
 MAX_ACCOUNTS = 100_000
 T = TypeVar("T")
 
-_WINDOW_ROWS = """
-SELECT e.account_id, e.payload->>'destination' AS dst, e.occurred_at,
-       CASE WHEN e.payload ? 'new_destination' THEN (e.payload->>'new_destination')::boolean
-            ELSE NOT EXISTS (
-                SELECT 1 FROM offchain_events p
-                WHERE p.tenant = e.tenant AND p.kind = 'withdrawal_request'
-                  AND p.payload->>'destination' = e.payload->>'destination'
-                  AND p.account_id = e.account_id AND p.occurred_at < e.occurred_at)
-       END AS new
+_WINDOW_ROWS = f"""
+SELECT {WINDOW_ROW_COLUMNS}
 FROM offchain_events e
 WHERE e.tenant = $1 AND e.kind = 'withdrawal_request' AND e.occurred_at > $2
 ORDER BY e.occurred_at
