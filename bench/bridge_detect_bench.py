@@ -24,7 +24,8 @@ from hafeniq_chain.detect.bridge_drain import BridgeDrainDetector
 from hafeniq_chain.detect.bridging import CopycatWaveDetector
 from hafeniq_chain.detect.fund_tracing import FundTracingDetector
 from hafeniq_chain.detect.incident_links import Lead, links
-from hafeniq_chain.detect.liquidity import SWAP, SYNC, LiquidityRugDetector
+from hafeniq_chain.detect.liquidity import LiquidityRugDetector
+from hafeniq_chain.detect.liquidity_pools import SWAP, SYNC
 
 ESCROW, TOKEN = "0x" + "e5" * 20, "0x" + "70" * 20
 WITHDRAWAL = "0x" + keccak(text="Withdrawal(address,address,uint256,uint256,bytes32)").hex()

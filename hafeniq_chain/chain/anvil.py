@@ -102,7 +102,7 @@ class AnvilNode:
             cmd += ["--dump-state", str(o.dump_state)]
         if o.preserve_historical_states:
             cmd += ["--preserve-historical-states"]
-        else:
+        elif "--prune-history" not in o.extra_args:  # that one already persists nothing
             # NOTE: Anvil otherwise persists old states under ~/.foundry/anvil/tmp and leaves
             # them behind when it exits: a 10k-transaction world run left GBs, a day of runs
             # filled the disk. Nothing here reads state older than what Anvil keeps in memory.
