@@ -170,6 +170,7 @@ async def _measure(n_tx: int, work: Path) -> list[tuple[str, str]]:
         if daemon.returncode is None:
             daemon.send_signal(signal.SIGTERM)
         await asyncio.wait_for(daemon.wait(), 60)
+        log.close()
         clock_task.cancel()
         await receiver.stop()
         await pool.close()
