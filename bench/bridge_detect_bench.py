@@ -19,13 +19,14 @@ from eth_abi import encode
 from eth_utils.crypto import keccak
 
 from hafeniq_chain.decode.records import BlockBundle, LogRecord, TransferRecord, TxRecord
+from hafeniq_chain.decode.swaps import V2_SWAP
 from hafeniq_chain.detect.base import DetectionContext
 from hafeniq_chain.detect.bridge_drain import BridgeDrainDetector
 from hafeniq_chain.detect.bridging import CopycatWaveDetector
 from hafeniq_chain.detect.fund_tracing import FundTracingDetector
 from hafeniq_chain.detect.incident_links import Lead, links
 from hafeniq_chain.detect.liquidity import LiquidityRugDetector
-from hafeniq_chain.detect.liquidity_pools import SWAP, SYNC
+from hafeniq_chain.detect.liquidity_pools import SYNC
 
 ESCROW, TOKEN = "0x" + "e5" * 20, "0x" + "70" * 20
 WITHDRAWAL = "0x" + keccak(text="Withdrawal(address,address,uint256,uint256,bytes32)").hex()
@@ -58,7 +59,7 @@ def _block(n: int, rng: random.Random) -> BlockBundle:
             b.logs.append(LogRecord(n, len(b.logs), h, i, pool, (SYNC,),
                                     encode(["uint112", "uint112"], [10**24, 10**21])))
             b.logs.append(LogRecord(n, len(b.logs), h, i, pool,
-                                    (SWAP, "0x" + bytes(32).hex(), "0x" + bytes(32).hex()),
+                                    (V2_SWAP, "0x" + bytes(32).hex(), "0x" + bytes(32).hex()),
                                     encode(["uint256"] * 4, [0, 10**18, 10**20, 0])))
             b.transfers.append(TransferRecord(n, h, i, "log:1", TOKEN, pool, sender, 10**20))
         else:  # token transfer

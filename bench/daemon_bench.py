@@ -28,12 +28,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import websockets
 from web3 import Web3
 
 from hafeniq_chain.alert.receiver import WebhookReceiver
 from hafeniq_chain.chain.anvil import free_port
+from hafeniq_chain.chain.rpc import RpcClient
 from hafeniq_chain.decode.abi_registry import AbiRegistry
 from hafeniq_chain.decode.normalize import normalize_block
 from hafeniq_chain.decode.records import BlockBundle
@@ -89,19 +89,15 @@ async def _indexed(pool: Any, head: int, within_s: float = 600) -> None:
     raise TimeoutError(f"the daemon did not index block {head} within {within_s}s")
 
 
-def _decode(http_url: str, first: int, last: int) -> tuple[list[BlockBundle], float]:
-    """Blocks ``first..last`` decoded from their raw JSON, and the CPU seconds it took."""
-    raw: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
-    with httpx.Client(timeout=60) as client:
-        for start in range(first, last + 1, 50):
-            numbers = range(start, min(start + 50, last + 1))
-            calls = [{"jsonrpc": "2.0", "id": 2 * i + k, "method": m, "params": [hex(n), *p]}
-                     for i, n in enumerate(numbers)
-                     for k, (m, p) in enumerate((("eth_getBlockByNumber", [True]),
-                                                 ("eth_getBlockReceipts", [])))]
-            answers = sorted(client.post(http_url, json=calls).json(), key=lambda a: a["id"])
-            raw += [(answers[i]["result"], answers[i + 1]["result"])
-                    for i in range(0, len(answers), 2)]
+async def _decode(http_url: str, first: int, last: int) -> tuple[list[BlockBundle], float]:
+    """Blocks ``first..last`` decoded from their raw JSON, and the CPU seconds decoding took
+    (the fetch, through the indexer's own RPC client, is not counted)."""
+    rpc = RpcClient([http_url])
+    try:
+        raw = [pair for start in range(first, last + 1, 50)
+               for pair in await rpc.block_with_receipts(range(start, min(start + 50, last + 1)))]
+    finally:
+        await rpc.close()
     registry = AbiRegistry.load()
     started = time.process_time()
     bundles = [normalize_block(31337, block, receipts, registry) for block, receipts in raw]
@@ -159,8 +155,7 @@ async def _measure(n_tx: int, work: Path) -> list[tuple[str, str]]:
         await _indexed(pool, w3.eth.block_number)
         await asyncio.sleep(3.0)  # the last alerts are in flight
         latencies = _alert_latencies(w3, receiver, clock.seen)
-        bundles, decode_cpu = await asyncio.to_thread(_decode, node.http_url, first,
-                                                      benign_last)
+        bundles, decode_cpu = await _decode(node.http_url, first, benign_last)
         detect_s = await _detector_times(bundles, pool)
     except Exception:
         # The daemon's own account of what went wrong is the useful part.

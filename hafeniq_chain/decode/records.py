@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+ZERO_ADDRESS = "0x" + "00" * 20  # mints come from it, burns go to it
+
 
 @dataclass(frozen=True, slots=True)
 class TxRecord:

@@ -19,7 +19,6 @@ from hafeniq_chain.metrics import DECODE_ERRORS
 
 log = get_logger(__name__)
 
-ZERO_ADDRESS = "0x" + "00" * 20
 VOTE_EVENTS = frozenset({"VoteCast", "VoteCastWithParams"})
 T = TypeVar("T")
 

@@ -16,11 +16,15 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord, TransferRecord
+from hafeniq_chain.decode.records import (
+    ZERO_ADDRESS,
+    BlockBundle,
+    PendingTxRecord,
+    TransferRecord,
+)
 from hafeniq_chain.detect.base import DetectionContext, Triggers
 from hafeniq_chain.detect.finding import FeatureDelta, Finding, Severity
 from hafeniq_chain.detect.governance import (
-    ZERO_ADDRESS,
     DelegationChange,
     Vote,
     band,

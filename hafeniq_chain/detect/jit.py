@@ -12,15 +12,17 @@ from dataclasses import dataclass
 from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord
 from hafeniq_chain.detect.base import DetectionContext, Triggers
 from hafeniq_chain.detect.finding import ConfidenceBand, Finding, Severity
+from hafeniq_chain.detect.liquidity_pools import BURN as V2_BURN
+from hafeniq_chain.detect.liquidity_pools import MINT as V2_MINT
 from hafeniq_chain.detect.reasons import ReasonCode
 
 MINT_TOPICS = frozenset({
     "0x7a53080ba414158be7ec69b987b5fb7d07dee101fe85488f0853ae16239d0bde",  # V3 Mint
-    "0x4c209b5fc8ad50758f13e2e1088ba56a560dff690a1c6fef26394f4c03821c4f",  # V2 Mint
+    V2_MINT,
 })
 BURN_TOPICS = frozenset({
     "0x0c396cd989a39f4459b5fa1aed6a9a8dcdbc45908acfd67e028cd568da98982c",  # V3 Burn
-    "0xdccd412f0b1252819cb1fd330b93224ca42612892bb3f4f789976e6d81936496",  # V2 Burn
+    V2_BURN,
 })
 MINT_SELECTORS = frozenset({"0x3c8a7d8d", "0x6a627842"})  # V3 mint(...), V2 mint(address)
 BURN_SELECTORS = frozenset({"0xa34123a7", "0x89afcb44"})  # V3 burn(...), V2 burn(address)

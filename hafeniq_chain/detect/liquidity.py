@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from hafeniq_chain.decode.normalize import TRANSFER_TOPIC
 from hafeniq_chain.decode.records import BlockBundle, LogRecord
 from hafeniq_chain.detect.base import DetectionContext, Triggers
 from hafeniq_chain.detect.finding import ConfidenceBand, FeatureDelta, Finding, Severity
@@ -20,7 +21,6 @@ from hafeniq_chain.detect.liquidity_pools import (
     APPROVAL,
     BURN,
     POOL_TOPICS,
-    TRANSFER,
     Pool,
     PoolBook,
     topic_address,
@@ -44,7 +44,7 @@ class LiquidityRugDetector:
 
     name = "liquidity_rug"
     version = "1"
-    triggers = Triggers(blocks=True, topics=POOL_TOPICS | {TRANSFER, APPROVAL})
+    triggers = Triggers(blocks=True, topics=POOL_TOPICS | {TRANSFER_TOPIC, APPROVAL})
 
     def __init__(self, config: RugConfig | None = None, book: PoolBook | None = None) -> None:
         self.config = config or RugConfig()

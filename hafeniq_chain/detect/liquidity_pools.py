@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 
 from eth_utils.crypto import keccak
 
-from hafeniq_chain.decode.records import LogRecord
+from hafeniq_chain.decode.normalize import TRANSFER_TOPIC
+from hafeniq_chain.decode.records import ZERO_ADDRESS, LogRecord
+from hafeniq_chain.decode.swaps import V2_SWAP
 
 
 def _topic(signature: str) -> str:
@@ -23,11 +25,8 @@ def _topic(signature: str) -> str:
 SYNC = _topic("Sync(uint112,uint112)")
 MINT = _topic("Mint(address,uint256,uint256)")
 BURN = _topic("Burn(address,uint256,uint256,address)")
-SWAP = _topic("Swap(address,uint256,uint256,uint256,uint256,address)")
-TRANSFER = _topic("Transfer(address,address,uint256)")
 APPROVAL = _topic("Approval(address,address,uint256)")
-POOL_TOPICS = frozenset({SYNC, MINT, BURN, SWAP})
-ZERO = "0x" + "00" * 20
+POOL_TOPICS = frozenset({SYNC, MINT, BURN, V2_SWAP})
 
 
 def words(log: LogRecord, n: int) -> list[int] | None:
@@ -90,17 +89,17 @@ class PoolBook:
             w = words(log, 2)
             if w and pool.born_block is None and tuple(w) == pool.reserves:
                 pool.born_block, pool.born_ts, pool.born_tx = number, timestamp, log.tx_hash
-        elif log.topic0 == SWAP:
+        elif log.topic0 == V2_SWAP:
             pool.swaps += 1
             if len(pool.swappers) < self.max_holders:
                 pool.swappers.add(swapper or topic_address(log, 2))
-        elif log.topic0 == TRANSFER and len(log.topics) == 3:
+        elif log.topic0 == TRANSFER_TOPIC and len(log.topics) == 3:
             w = words(log, 1)
             if w:
                 self._move(pool, topic_address(log, 1), topic_address(log, 2), w[0])
 
     def _move(self, pool: Pool, src: str, dst: str, amount: int) -> None:
-        if src != ZERO:
+        if src != ZERO_ADDRESS:
             pool.lp[src] = pool.lp.get(src, 0) - amount
-        if dst != ZERO and (dst in pool.lp or len(pool.lp) < self.max_holders):
+        if dst != ZERO_ADDRESS and (dst in pool.lp or len(pool.lp) < self.max_holders):
             pool.lp[dst] = pool.lp.get(dst, 0) + amount

@@ -20,10 +20,10 @@ from typing import Any
 
 import asyncpg
 
-from hafeniq_chain.decode.records import BlockBundle, LogRecord, PendingTxRecord
+from hafeniq_chain.decode.records import ZERO_ADDRESS, BlockBundle, LogRecord, PendingTxRecord
 from hafeniq_chain.detect.base import DetectionContext, Triggers
 from hafeniq_chain.detect.finding import FeatureDelta, Finding, Severity
-from hafeniq_chain.detect.governance import VOTE_EVENTS, ZERO_ADDRESS, Vote, band, votes_in
+from hafeniq_chain.detect.governance import VOTE_EVENTS, Vote, band, votes_in
 from hafeniq_chain.detect.reasons import ReasonCode
 from hafeniq_chain.detect.ring_graph import (
     Ring,
