@@ -13,14 +13,7 @@ from typing import Any
 
 from hafeniq_chain.chain.rpc import RpcClient
 from hafeniq_chain.decode.records import PendingTxRecord
-
-
-def _flatten(frame: dict[str, Any], out: list[tuple[str, bytes]]) -> None:
-    to, data = frame.get("to"), str(frame.get("input") or "0x")
-    if to:
-        out.append((str(to).lower(), bytes.fromhex(data[2:])))
-    for child in frame.get("calls") or ():
-        _flatten(child, out)
+from hafeniq_chain.decode.traces import calls_from_call_tracer
 
 
 class NodeSimulator:
@@ -38,6 +31,6 @@ class NodeSimulator:
         frame = await self.rpc.request("debug_traceCall",
                                        [call, "latest", {"tracer": "callTracer"}])
         self.simulated += 1
-        out: list[tuple[str, bytes]] = []
-        _flatten(frame or {}, out)
-        return out
+        # NOTE: not in any block yet, so the records' block number is a placeholder.
+        calls = calls_from_call_tracer(frame or {}, tx.hash, 0, block_number=-1)
+        return [(c.to_addr, c.input) for c in calls if c.to_addr]
