@@ -24,6 +24,7 @@ from hafeniq_chain.config import Settings, WatchSettings
 from hafeniq_chain.daemon import Daemon
 from hafeniq_chain.evaluation.labels import AttackLabel
 from hafeniq_chain.evaluation.scoring import EvalFinding
+from hafeniq_chain.offchain.incident import KEY_PREFIX
 from hafeniq_chain.world.manifest import Manifest
 from hafeniq_chain.world.scenarios import SCENARIOS, run_scenario
 from hafeniq_chain.world.state import build_world, start_world
@@ -54,13 +55,22 @@ async def _wait_indexed(pool: asyncpg.Pool, head: int, within_s: float = 120) ->
     raise TimeoutError(f"daemon did not index up to block {head} within {within_s}s")
 
 
+async def _convergence_alerts(pool: asyncpg.Pool) -> int:
+    """Alerts of coordinated-withdrawal incidents (not the on-chain ones the daemon raises
+    meanwhile)."""
+    count: int = await pool.fetchval(
+        "SELECT count(*) FROM alerts a JOIN incidents i ON i.id = a.incident_id "
+        "WHERE starts_with(i.correlation_key, $1)", KEY_PREFIX)
+    return count
+
+
 async def _offchain(pool: asyncpg.Pool, settings: Settings, label: AttackLabel,
                     channels: Sequence[str]) -> tuple[int, int, int, int, bool]:
     """Score every withdrawal request of the events file; attack ids must not be APPROVED.
 
     Also tells whether the attack raised an alert on the daemon's ``channels``.
     """
-    alerts_before = await pool.fetchval("SELECT count(*) FROM alerts")
+    alerts_before = await _convergence_alerts(pool)
     text = await asyncio.to_thread(Path(label.details["events_file"]).read_text)
     events = json.loads(text)["events"]
     attack = set(label.details.get("event_ids", []))
@@ -81,7 +91,7 @@ async def _offchain(pool: asyncpg.Pool, settings: Settings, label: AttackLabel,
                 tp, fn = tp + flagged, fn + (not flagged)
             else:
                 fp += flagged
-    alerted = await pool.fetchval("SELECT count(*) FROM alerts") > alerts_before
+    alerted = await _convergence_alerts(pool) > alerts_before
     return tp, fn, fp, len(events) - len(attack), alerted
 
 

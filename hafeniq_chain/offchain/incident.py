@@ -11,6 +11,7 @@ from hafeniq_chain.offchain.incident_alert import convergence_payload, raise_con
 from hafeniq_chain.offchain.platform import PlatformView
 
 INCIDENT_GAP_S = 3600
+KEY_PREFIX = "offchain-convergence:"  # + tenant: the incident's correlation key
 
 
 async def record_incident(conn: asyncpg.Connection, tenant: str, view: PlatformView,
@@ -22,7 +23,7 @@ async def record_incident(conn: asyncpg.Connection, tenant: str, view: PlatformV
     many accounts to freeze again as the last alert named, raises an update (a growing
     attack is heard about without one message per request).
     """
-    key = f"offchain-convergence:{tenant}"
+    key = KEY_PREFIX + tenant
     row = await conn.fetchrow(
         "SELECT id, entities, details FROM incidents WHERE correlation_key = $1"
         " AND status = 'open' AND updated_at > now() - make_interval(secs => $2)"
