@@ -44,12 +44,19 @@ class _Wave:
 
 
 @dataclass
-class _Normal:
-    """Learned largest unflagged wave of one function; fed with a delay so a ramp into a
-    wave never becomes its own baseline."""
+class DelayedPeak:
+    """A learned largest unflagged wave, slowly decaying. Sizes are folded in only once
+    they are ``delay`` blocks old, and ``pending.clear()`` on a wave drops the ramp into
+    it, so an attack never becomes its own baseline."""
 
     peak: float = 0.0
     pending: deque[tuple[int, int]] = field(default_factory=deque)
+
+    def learn(self, number: int, size: int, delay: int) -> None:
+        self.pending.append((number, size))
+        while self.pending and self.pending[0][0] <= number - delay:
+            _, old = self.pending.popleft()
+            self.peak = max(self.peak * 0.999, float(old))
 
 
 class CallWaveTracker:
@@ -63,7 +70,7 @@ class CallWaveTracker:
         self.max_templates = max_templates
         self.max_buckets = max_buckets
         self._buckets: dict[tuple[str, str, int], list[_Wave]] = {}
-        self._normals: dict[tuple[str, str], _Normal] = {}
+        self._normals: dict[tuple[str, str], DelayedPeak] = {}
 
     def observe(self, block: BlockBundle) -> list[WaveHit]:
         paid: dict[str, set[str]] = {}
@@ -114,12 +121,12 @@ class CallWaveTracker:
     def _assess(self, to: str, selector: str, wave: _Wave, number: int) -> WaveHit | None:
         if (to, selector) not in self._normals and len(self._normals) >= self.max_buckets:
             del self._normals[next(iter(self._normals))]  # bounded: forget the oldest
-        normal = self._normals.setdefault((to, selector), _Normal())
+        normal = self._normals.setdefault((to, selector), DelayedPeak())
         senders = {m[1] for m in wave.members}
         threshold = max(float(self.min_senders), self.ratio * normal.peak)
         if len(senders) < threshold:
             if not wave.alerted:
-                self._learn(normal, number, len(senders))
+                normal.learn(number, len(senders), 3 * self.window_blocks)
             return None
         normal.pending.clear()
         members = list(wave.members) if not wave.alerted else \
@@ -132,12 +139,6 @@ class CallWaveTracker:
             recipients=tuple(dict.fromkeys(m[3] for m in members if m[3])),
             size=len(senders), baseline=normal.peak,
             fresh_share=sum(fresh) / len(fresh) if fresh else None, first_block=wave.started)
-
-    def _learn(self, normal: _Normal, number: int, size: int) -> None:
-        normal.pending.append((number, size))
-        while normal.pending and normal.pending[0][0] <= number - 3 * self.window_blocks:
-            _, old = normal.pending.popleft()
-            normal.peak = max(normal.peak * 0.999, float(old))
 
     def _expire(self, number: int) -> None:
         for key in [k for k, waves in self._buckets.items()

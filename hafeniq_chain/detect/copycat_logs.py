@@ -12,7 +12,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from hafeniq_chain.decode.records import BlockBundle
-from hafeniq_chain.detect.copycat_calls import WaveHit
+from hafeniq_chain.detect.copycat_calls import DelayedPeak, WaveHit
 
 
 @dataclass
@@ -20,11 +20,10 @@ class _Shape:
     """Recent (block, tx) hits of one (contract, topic0) and its learned normal peak."""
 
     hits: deque[tuple[int, str]] = field(default_factory=deque)
-    baseline_peak: float = 0.0
+    normal: DelayedPeak = field(default_factory=DelayedPeak)
     wave_started: int | None = None
     wave_id: str = ""
     last_alert: int = 0
-    pending: deque[tuple[int, int]] = field(default_factory=deque)
 
 
 class LogWaveTracker:
@@ -68,14 +67,14 @@ class LogWaveTracker:
         while shape.hits and shape.hits[0][0] <= number - self.window_blocks:
             shape.hits.popleft()
         count = len({h[1] for h in shape.hits})
-        threshold = max(float(self.min_txs), self.ratio * shape.baseline_peak)
+        threshold = max(float(self.min_txs), self.ratio * shape.normal.peak)
         if shape.wave_started is not None and number - shape.last_alert > self.quiet_blocks:
             shape.wave_started = None
         if count < threshold:
             if shape.wave_started is None:
-                self._learn(shape, number, count)
+                shape.normal.learn(number, count, 3 * self.window_blocks)
             return None
-        shape.pending.clear()  # a ramp into a wave never becomes baseline
+        shape.normal.pending.clear()  # a ramp into a wave never becomes baseline
         contract, topic0 = key
         if shape.wave_started is None:
             shape.wave_started = number
@@ -86,12 +85,5 @@ class LogWaveTracker:
         shape.last_alert = number
         return WaveHit(wave_id=shape.wave_id, contract=contract, signature=topic0,
                        evidence="logs", txs=tuple(sorted(txs)), recipients=(), size=count,
-                       baseline=shape.baseline_peak, fresh_share=None,
+                       baseline=shape.normal.peak, fresh_share=None,
                        first_block=shape.wave_started)
-
-    def _learn(self, shape: _Shape, number: int, count: int) -> None:
-        """Fold counts into the baseline only once they are 3 windows old and unflagged."""
-        shape.pending.append((number, count))
-        while shape.pending and shape.pending[0][0] <= number - 3 * self.window_blocks:
-            _, old = shape.pending.popleft()
-            shape.baseline_peak = max(shape.baseline_peak * 0.999, float(old))
