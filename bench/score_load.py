@@ -4,6 +4,10 @@ Requests are due on a fixed schedule whatever the server's pace; latency is meas
 from the due time, so queueing cannot hide (no coordinated omission). A fixed set of
 keep-alive connections speaks plain HTTP/1.1 over asyncio streams: a general-purpose
 client's per-request overhead would make the generator, not the server, the bottleneck.
+
+Traffic is ordinary users': a random account withdraws to one of its habitual destinations,
+or (``new_addr_rate``, as in ``offchain.synthetic``) to an address never seen before.
+``every_pair`` instead sends one request per (account, habitual destination), the warm-up.
 Prints one JSON line: p50, p99, achieved rate, errors.
 """
 
@@ -17,6 +21,8 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
+
+from hafeniq_chain.offchain.synthetic import random_address
 
 CONNECTIONS = 32
 DRAIN_S = 30.0
@@ -47,8 +53,25 @@ async def _worker(host: str, port: int, key: str, jobs: asyncio.Queue[tuple[floa
         writer.close()
 
 
-async def main(base_url: str, key: str, accounts: list[str], destinations: list[str],
-               rate: float, seconds: float) -> dict[str, float]:
+def _plan(habits: dict[str, list[str]], rate: float, seconds: float, new_addr_rate: float,
+          every_pair: bool, rng: random.Random) -> list[tuple[str, str]]:
+    """(account, destination) of each request, in sending order."""
+    if every_pair:
+        pairs = [(a, d) for a, destinations in habits.items() for d in destinations]
+        rng.shuffle(pairs)
+        return pairs
+    accounts = sorted(habits)
+    plan = []
+    for _ in range(int(rate * seconds)):
+        account = rng.choice(accounts)
+        plan.append((account, random_address(rng) if rng.random() < new_addr_rate
+                     else rng.choice(habits[account])))
+    return plan
+
+
+async def main(base_url: str, key: str, habits: dict[str, list[str]], rate: float,
+               seconds: float, new_addr_rate: float = 0.08, every_pair: bool = False,
+               run_id: str = "") -> dict[str, float]:
     url = urlsplit(base_url)
     rng = random.Random(5)
     latencies: list[float] = []
@@ -58,16 +81,17 @@ async def main(base_url: str, key: str, accounts: list[str], destinations: list[
                                            jobs, latencies, errors))
                for _ in range(CONNECTIONS)]
     start_at = datetime.now(UTC)
-    total = int(rate * seconds)
+    plan = _plan(habits, rate, seconds, new_addr_rate, every_pair, rng)
+    total = len(plan)
     t0 = time.perf_counter()
-    for i in range(total):
+    for i, (account, destination) in enumerate(plan):
         due = t0 + i / rate
         delay = due - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
         body = json.dumps({
-            "request_id": f"bench-{rate:.0f}-{i}", "account_id": rng.choice(accounts),
-            "destination": rng.choice(destinations), "asset": "USDT",
+            "request_id": f"bench-{run_id}-{i}", "account_id": account,
+            "destination": destination, "asset": "USDT",
             "amount": f"{rng.uniform(100, 2000):.2f}",
             "occurred_at": (start_at + timedelta(seconds=i / rate)).isoformat()}).encode()
         jobs.put_nowait((due, body))

@@ -20,6 +20,20 @@ ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: object) -> object:
+        """PostgreSQL stores neither NUL characters nor unpaired surrogates (valid JSON
+        escapes both): refuse them here, naming the field, rather than fail at storage."""
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise ValueError("must not contain NUL characters")
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("must not contain unpaired surrogates") from None
+        return value
+
 
 class RequestContext(_Strict):
     """Who asked and from where: the signals session analysis and travel checks use."""

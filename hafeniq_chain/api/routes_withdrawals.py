@@ -10,7 +10,7 @@ from hafeniq_chain.api.auth import rejected_key, require_scope
 from hafeniq_chain.api.keys import ApiKeyRecord
 from hafeniq_chain.api.models import WithdrawalRequest
 from hafeniq_chain.api.state import ApiState
-from hafeniq_chain.offchain.decision_writer import SCORING_SCOPE, KeyRejected
+from hafeniq_chain.offchain.decision_rows import SCORING_SCOPE, KeyRejected
 from hafeniq_chain.offchain.types import ScoredWithdrawal
 
 router = APIRouter(tags=["scoring"])

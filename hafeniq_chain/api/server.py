@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import Callable, Iterator
 
 import uvicorn
@@ -51,9 +52,22 @@ def build_server(app: FastAPI, listen: str, *, own_signals: bool = True) -> uvic
     return uvicorn.Server(config) if own_signals else _EmbeddedServer(config)
 
 
+def freeze_startup_objects() -> None:
+    """Exclude everything alive now (modules, the app, settings) from garbage collection.
+
+    Why: the collector's full pass walks every tracked object; with the ~170,000 objects
+    imports leave behind, each pass stalled the event loop for 35-70 ms, which at 500
+    requests/s delays some 30 requests past 10 ms. What is frozen is never freed, so this
+    runs once, when what stays for the process's lifetime has been built.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 async def serve_app(app: FastAPI, listen: str) -> None:
     """Serve until SIGINT/SIGTERM (uvicorn installs the handlers and drains requests)."""
     server = build_server(app, listen)
+    freeze_startup_objects()
     log.info("api.listening", listen=listen)
     await server.serve()
 
@@ -61,6 +75,7 @@ async def serve_app(app: FastAPI, listen: str) -> None:
 async def serve_until(app: FastAPI, listen: str, stop: asyncio.Event) -> None:
     """Serve ``app`` until ``stop`` is set (the daemon's shutdown event)."""
     server = build_server(app, listen, own_signals=False)
+    freeze_startup_objects()
     task = asyncio.create_task(server.serve())
     log.info("api.listening", listen=listen)
     await stop.wait()

@@ -12,7 +12,7 @@ from datetime import timedelta
 from hafeniq_chain.detect.finding import FeatureDelta
 from hafeniq_chain.detect.reasons import ReasonCode
 from hafeniq_chain.offchain.baseline import AccountBaseline, script_probability
-from hafeniq_chain.offchain.history import PastWithdrawal
+from hafeniq_chain.offchain.history import PastWithdrawal, since
 from hafeniq_chain.offchain.types import Contribution, ScoredWithdrawal
 
 NOT_COVERED_POINTS = 200
@@ -62,7 +62,7 @@ def _rate_signals(req: ScoredWithdrawal, base: AccountBaseline,
     out: list[Contribution] = []
     day_ago = req.occurred_at - timedelta(days=1)
     hour_ago = req.occurred_at - timedelta(hours=1)
-    last_day = [w for w in history if w.occurred_at > day_ago]
+    last_day = since(history, day_ago)
     count = len(last_day) + 1
     mu = max(base.daily_freq, 0.05)
     if count >= 3 and _poisson_tail(mu, count) < 1e-3:

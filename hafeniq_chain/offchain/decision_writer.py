@@ -2,91 +2,33 @@
 
 Why: one transaction per request serialised every request on the audit chain's lock and
 paid a commit each. Here callers queue their rows and wait; one flusher at a time writes
-everything queued in a single transaction (events, decisions, audit links hashed in
-order under the chain's advisory lock) and wakes the callers after COMMIT. A response is
-therefore only sent for a decision that is stored and audited; a crash loses nothing
-that was answered. The flusher is a task that ends when the queue is empty.
+everything queued as one batch (``decision_store``) and wakes the callers after it is
+committed. A response is therefore only sent for a decision that is stored and audited;
+a crash loses nothing that was answered. The flusher is a task that ends when the queue
+is empty.
 
-The API serves known keys from memory; the batch re-reads them in its own transaction,
-so a key revoked before the request is refused (``KeyRejected``) and nothing is stored.
+Two paths. The fast one is a single statement chained after the audit head this writer
+wrote last. The careful one runs when that head is unknown or stale (another process
+appended), a request is a retry, or a key lost its scope: in a transaction under the
+audit lock it reads the head, refuses the requests of revoked keys (``KeyRejected``),
+answers retries with None (the caller returns the stored decision) and writes the rest.
+The API serves known keys from memory; both paths re-check them in the database.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-from dataclasses import dataclass, field
-from typing import Any, cast
+from collections import Counter
+from typing import cast
 
 import asyncpg
 
-from hafeniq_chain.audit import APPEND_LOCK, GENESIS, canonical_json, link_hash
 from hafeniq_chain.log import get_logger
-from hafeniq_chain.offchain.types import ScoredWithdrawal
+from hafeniq_chain.offchain.decision_rows import KeyRejected, PendingDecision
+from hafeniq_chain.offchain.decision_store import DecisionIds, lock_chain, write_batch
 
 log = get_logger(__name__)
 MAX_BATCH = 256
-SCORING_SCOPE = "withdrawals:score"
-
-# NOTE: one round trip takes the audit chain's append lock (held to COMMIT, so the head
-# read by a later statement is current) and finds the keys that no longer grant scoring.
-_REJECTED = """
-SELECT k.id FROM unnest($1::bigint[]) AS k(id)
-WHERE NOT EXISTS (SELECT 1 FROM api_keys a WHERE a.id = k.id AND a.revoked_at IS NULL
-                  AND ('*' = ANY(a.scopes) OR $2 = ANY(a.scopes)))
-"""
-_LOCK_AND_CHECK_KEYS = f"""
-SELECT (SELECT 1 FROM pg_advisory_xact_lock($3)) AS locked,
-       ARRAY({_REJECTED}) AS rejected
-"""
-
-_EVENTS = """
-INSERT INTO offchain_events (tenant, event_id, kind, account_id, occurred_at, payload)
-SELECT e.tenant, e.event_id, 'withdrawal_request', e.account_id, e.occurred_at, e.payload::jsonb
-FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[])
-     AS e(tenant, event_id, account_id, occurred_at, payload)
-ON CONFLICT (tenant, event_id) DO NOTHING
-RETURNING tenant, event_id
-"""
-# NOTE: ids follow the input order (inserted in that order from one sequence); the audit
-# chain's head is read in the same statement, after the append lock was taken.
-_DECISIONS = """
-WITH inserted AS (
-    INSERT INTO decisions (subject, tenant, risk_score, action, reason_codes, details)
-    SELECT d.subject, d.tenant, d.score, d.action,
-           ARRAY(SELECT jsonb_array_elements_text(d.codes::jsonb)), d.details::jsonb
-    FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[])
-         WITH ORDINALITY AS d(subject, tenant, score, action, codes, details, n)
-    ORDER BY d.n
-    RETURNING id)
-SELECT id, (SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1) AS head
-FROM inserted ORDER BY id
-"""
-
-
-class KeyRejected(Exception):
-    """The request's API key was revoked (or lost the scoring scope) before its commit."""
-
-
-async def check_key(conn: asyncpg.Connection, key_id: int | None) -> None:
-    """Raise ``KeyRejected`` unless ``key_id`` (None: no key) still grants scoring; for
-    writes made before the group commit (an incident update)."""
-    if key_id is not None and await conn.fetch(_REJECTED, [key_id], SCORING_SCOPE):
-        raise KeyRejected()
-
-
-@dataclass
-class PendingDecision:
-    """One request's rows, waiting for the next group commit."""
-
-    req: ScoredWithdrawal
-    event_payload: dict[str, Any]
-    score: int
-    action: str
-    reason_codes: list[str]
-    details: dict[str, Any]
-    done: asyncio.Future[int | None] = field(
-        default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
 class DecisionWriter:
@@ -97,6 +39,10 @@ class DecisionWriter:
         self.pool = pool
         self._queue: list[PendingDecision] = []
         self._flusher: asyncio.Task[None] | None = None
+        self._head: str | None = None  # the audit link this writer appended last
+        self._ids = DecisionIds()
+        # batches written by path ("fast", "careful"); fast writes that wrote nothing
+        self.batches: Counter[str] = Counter()
 
     async def submit(self, item: PendingDecision) -> int | None:
         self._queue.append(item)
@@ -131,6 +77,7 @@ class DecisionWriter:
             try:
                 outcomes = await self._write(conn, batch)
             except Exception as exc:  # every waiter gets the error, the flusher goes on
+                self._head = None
                 log.error("offchain.decision_batch_failed", size=len(batch),
                           error=repr(exc)[:300])
                 self._fail(batch, exc)
@@ -145,77 +92,44 @@ class DecisionWriter:
 
     async def _write(self, conn: asyncpg.Connection, batch: list[PendingDecision]
                      ) -> list[int | KeyRejected | None]:
+        if self._head is not None and len({i.req_key for i in batch}) == len(batch):
+            ids = await self._ids.take(conn, len(batch))
+            head = await write_batch(conn, batch, self._head, ids)
+            if head is not None:
+                self._head = head
+                self.batches["fast"] += 1
+                return list(ids)
+            self.batches["fast_refused"] += 1
+        self._head = None
+        outcomes = await self._write_careful(conn, batch)
+        self.batches["careful"] += 1
+        return outcomes
+
+    async def _write_careful(self, conn: asyncpg.Connection, batch: list[PendingDecision]
+                             ) -> list[int | KeyRejected | None]:
+        outcomes: dict[int, int | KeyRejected | None] = {}
         async with conn.transaction():
-            rejected = await self._lock_and_check_keys(conn, batch)
-            accepted = [i for i in batch if i.req.key_id not in rejected]
-            written = iter(await self._write_batch(conn, accepted) if accepted else [])
-        if rejected:
-            log.info("offchain.decisions_refused_key", size=len(batch) - len(accepted),
-                     key_ids=sorted(rejected))
-        return [KeyRejected() if i.req.key_id in rejected else next(written) for i in batch]
-
-    @staticmethod
-    async def _lock_and_check_keys(conn: asyncpg.Connection, batch: list[PendingDecision]
-                                   ) -> set[int]:
-        """Take the audit lock; keys in ``batch`` that no longer grant scoring."""
-        key_ids = sorted({i.req.key_id for i in batch if i.req.key_id is not None})
-        row = await conn.fetchrow(_LOCK_AND_CHECK_KEYS, key_ids, SCORING_SCOPE, APPEND_LOCK)
-        return set(row["rejected"]) if row is not None else set()
-
-    async def _write_batch(self, conn: asyncpg.Connection, batch: list[PendingDecision]
-                           ) -> list[int | None]:
-        """Events, decisions and audit links of ``batch`` (inside the caller's transaction)."""
-        inserted = {(r["tenant"], r["event_id"]) for r in await conn.fetch(
-            _EVENTS, [i.req.tenant for i in batch], [i.req.request_id for i in batch],
-            [i.req.account_id for i in batch], [i.req.occurred_at for i in batch],
-            [json.dumps(i.event_payload) for i in batch])}
-        fresh = await self._to_decide(conn, batch, inserted)
-        if not fresh:
-            return [None] * len(batch)
-        rows = await conn.fetch(
-            _DECISIONS, [f"withdrawal:{i.req.request_id}" for i in fresh],
-            [i.req.tenant for i in fresh], [i.score for i in fresh],
-            [i.action for i in fresh], [json.dumps(i.reason_codes) for i in fresh],
-            [canonical_json(i.details) for i in fresh])
-        ids = {id(i): r["id"] for i, r in zip(fresh, rows, strict=True)}
-        await self._audit(conn, fresh, ids, rows[0]["head"] or GENESIS)
-        return [ids.get(id(i)) for i in batch]
-
-    @staticmethod
-    async def _to_decide(conn: asyncpg.Connection, batch: list[PendingDecision],
-                         inserted: set[tuple[str, str]]) -> list[PendingDecision]:
-        """Items whose decision is not stored yet: a new event, or an event ingested
-        earlier through ``/v1/events`` and never scored; each request id once."""
-        subjects = [f"withdrawal:{i.req.request_id}" for i in batch
-                    if (i.req.tenant, i.req.request_id) not in inserted]
-        decided: set[tuple[str, str]] = set()
-        if subjects:
-            decided = {(r["tenant"], r["subject"]) for r in await conn.fetch(
-                "SELECT tenant, subject FROM decisions WHERE subject = ANY($1::text[])",
-                subjects)}
-        fresh, seen = [], set()
-        for item in batch:
-            key = (item.req.tenant, item.req.request_id)
-            if key in seen or (item.req.tenant, f"withdrawal:{key[1]}") in decided:
-                continue
-            seen.add(key)
-            fresh.append(item)
-        return fresh
-
-    @staticmethod
-    async def _audit(conn: asyncpg.Connection, items: list[PendingDecision],
-                     ids: dict[int, int], prev: str) -> None:
-        """Append one audit link per decision, in order, after ``prev`` (the chain's head,
-        read under its lock)."""
-        records = []
-        for item in items:
-            subject = f"withdrawal:{item.req.request_id}"
-            payload = json.loads(canonical_json({
-                "decision_id": ids[id(item)], "score": item.score, "action": item.action,
-                "tenant": item.req.tenant}))
-            digest = link_hash(prev, "withdrawal_decision", subject, payload)
-            records.append(("withdrawal_decision", subject, payload, prev, digest))
-            prev = digest
-        await conn.executemany(
-            "INSERT INTO audit_log (kind, subject, payload, prev_hash, hash)"
-            " VALUES ($1, $2, $3, $4, $5)", records)
+            chain = await lock_chain(conn, batch)
+            fresh: list[PendingDecision] = []
+            seen: set[tuple[str, str]] = set()
+            for item in batch:
+                if item.req.key_id in chain.rejected:
+                    outcomes[id(item)] = KeyRejected()
+                elif (item.req.tenant, item.subject) in chain.decided or item.req_key in seen:
+                    outcomes[id(item)] = None
+                else:
+                    seen.add(item.req_key)
+                    fresh.append(item)
+            head = chain.head
+            if fresh:
+                ids = await self._ids.take(conn, len(fresh))
+                written = await write_batch(conn, fresh, head, ids)
+                if written is None:  # under the lock, against the head read under it
+                    raise RuntimeError("decision batch refused under the audit lock")
+                head = written
+                outcomes.update((id(item), i) for item, i in zip(fresh, ids, strict=True))
+        self._head = head
+        if chain.rejected:
+            log.info("offchain.decisions_refused_key", key_ids=sorted(chain.rejected),
+                     size=sum(isinstance(o, KeyRejected) for o in outcomes.values()))
+        return [outcomes[id(item)] for item in batch]

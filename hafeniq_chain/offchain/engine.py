@@ -22,18 +22,14 @@ from hafeniq_chain.detect.finding import FeatureDelta
 from hafeniq_chain.detect.reasons import ReasonCode
 from hafeniq_chain.log import get_logger
 from hafeniq_chain.offchain.account_score import account_contributions
-from hafeniq_chain.offchain.baseline import build_baseline
-from hafeniq_chain.offchain.decision_writer import (
-    DecisionWriter,
-    KeyRejected,
-    PendingDecision,
-    check_key,
-)
-from hafeniq_chain.offchain.enrichment import flagged_links
+from hafeniq_chain.offchain.baseline_cache import BaselineCache
+from hafeniq_chain.offchain.decision_rows import KeyRejected, PendingDecision, check_key
+from hafeniq_chain.offchain.decision_writer import DecisionWriter
 from hafeniq_chain.offchain.forecast import AmountForecast, ForecastVerdict, check_amount
 from hafeniq_chain.offchain.forecast_store import account_scope, load_forecast
-from hafeniq_chain.offchain.history import PastWithdrawal
+from hafeniq_chain.offchain.history import PastWithdrawal, before, since
 from hafeniq_chain.offchain.incident import record_incident
+from hafeniq_chain.offchain.link_cache import LinkCache
 from hafeniq_chain.offchain.live_state import LiveState
 from hafeniq_chain.offchain.platform import PlatformLayer, PlatformView
 from hafeniq_chain.offchain.screening_log import screening_lines
@@ -49,7 +45,8 @@ from hafeniq_chain.offchain.types import (
 
 log = get_logger(__name__)
 FORECAST_CACHE_S = 60.0
-LINKS_CACHE_S = 10.0
+LINKS_MAX_AGE_S = 10.0
+MAX_STORED_IDS = 100_000
 
 
 class WithdrawalRiskEngine:
@@ -72,7 +69,9 @@ class WithdrawalRiskEngine:
         self.live = LiveState(pool, timedelta(seconds=settings.platform_window_s))
         self.writer = DecisionWriter(pool)
         self._forecasts: dict[str, tuple[AmountForecast | None, float]] = {}
-        self._links: dict[str, tuple[list[Contribution], float]] = {}
+        self.links = LinkCache(pool, chain_id, LINKS_MAX_AGE_S)
+        self.baselines = BaselineCache(settings.baseline_days)
+        self._stored_ids: dict[tuple[str, str], None] = {}  # oldest first
 
     def action_for(self, score: int) -> Action:
         if score >= self.settings.block_at:
@@ -87,6 +86,10 @@ class WithdrawalRiskEngine:
         requests see each other in order; the decision is written by group commit and
         the response waits for its COMMIT.
         """
+        if (req.tenant, req.request_id) in self._stored_ids:
+            previous = await self._stored_decision(req)
+            if previous is not None:
+                return previous
         # NOTE: every read goes through the pool (only on a cache miss), never a connection
         # held across the request: the group commit's flusher needs one from the same pool.
         full = await self.live.history(req.tenant, req.account_id)
@@ -94,13 +97,12 @@ class WithdrawalRiskEngine:
         extra = [*await self._enrichment(req), *await self.sessions.contributions(req)]
         forecast = await self._forecast(req)
         # NOTE: from here to `record` there is no await: the read-then-record is atomic.
-        history = self.live.before(full, req.occurred_at)
-        base = build_baseline(history, req.occurred_at, self.settings.baseline_days)
+        history = before(full, req.occurred_at)
+        base = self.baselines.get((req.tenant, req.account_id), history, req.occurred_at)
         parts = account_contributions(req, base, history) + extra
         is_new = req.destination not in base.known_destinations
-        hour_ago = req.occurred_at - timedelta(hours=1)
-        hour_before = sum((w.amount for w in full[-500:]
-                           if hour_ago < w.occurred_at <= req.occurred_at), Decimal(0))
+        hour_before = sum((w.amount for w in since(full, req.occurred_at - timedelta(hours=1))
+                           if w.occurred_at <= req.occurred_at), Decimal(0))
         mine = PastWithdrawal(req.account_id, req.destination, req.amount, req.occurred_at,
                               is_new)
         self.live.record(req.tenant, mine)
@@ -132,16 +134,27 @@ class WithdrawalRiskEngine:
         if verdict.anomalous and not verdict.rejects:
             log.warning("forecast.anomaly_logged", tenant=req.tenant,
                         request_id=req.request_id, **verdict.as_dict())
+        self._remember_stored(req)
         if result.decision_id is None:
             self.live.unrecord(req.tenant, mine)
-            async with self.pool.acquire() as proxy:
-                previous = await load_decision(cast(asyncpg.Connection, proxy), req.tenant,
-                                               req.request_id)
+            previous = await self._stored_decision(req)
             if previous is not None:
                 return previous
         log.info("offchain.withdrawal_scored", tenant=req.tenant, request_id=req.request_id,
                  score=score, action=action.value, platform=view.state.value)
         return result
+
+    def _remember_stored(self, req: ScoredWithdrawal) -> None:
+        """Request ids stored lately: a client's retry is answered from the stored decision
+        without being scored again (scoring it would only be undone at write time)."""
+        self._stored_ids[(req.tenant, req.request_id)] = None
+        if len(self._stored_ids) > MAX_STORED_IDS:
+            del self._stored_ids[next(iter(self._stored_ids))]
+
+    async def _stored_decision(self, req: ScoredWithdrawal) -> ScoreResult | None:
+        async with self.pool.acquire() as proxy:
+            return await load_decision(cast(asyncpg.Connection, proxy), req.tenant,
+                                       req.request_id)
 
     async def _record_incident(self, req: ScoredWithdrawal, view: PlatformView, score: int
                                ) -> int:
@@ -190,16 +203,9 @@ class WithdrawalRiskEngine:
         return None if previous is state else f"{previous.value}->{state.value}"
 
     async def _enrichment(self, req: ScoredWithdrawal) -> list[Contribution]:
-        """Links of the destination to labelled addresses (cached briefly per address)."""
-        cached = self._links.get(req.destination)
-        if cached is not None and time.monotonic() - cached[1] < LINKS_CACHE_S:
-            return cached[0]
-        links = await flagged_links(self.pool, self.chain_id, req.destination)
-        found = self._link_contribution(links) if links else []
-        if len(self._links) > 100_000:
-            self._links.clear()
-        self._links[req.destination] = (found, time.monotonic())
-        return found
+        """Links of the destination to labelled addresses (``LinkCache``)."""
+        links = await self.links.get(req.destination)
+        return self._link_contribution(links) if links else []
 
     @staticmethod
     def _link_contribution(links: list[dict[str, str]]) -> list[Contribution]:

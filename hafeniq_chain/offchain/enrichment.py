@@ -13,20 +13,34 @@ import asyncpg
 from hafeniq_chain.offchain.history import Queryable
 
 _LINKED_LABELS = """
-SELECT DISTINCT l.address, l.label FROM address_labels l
-WHERE l.chain_id = $1 AND (l.address = $2
-   OR l.address = (SELECT first_funder FROM entities WHERE chain_id = $1 AND address = $2)
-   OR l.address IN (SELECT src FROM edges WHERE chain_id = $1 AND dst = $2
-                    UNION SELECT dst FROM edges WHERE chain_id = $1 AND src = $2))
-ORDER BY 1, 2
+SELECT a.address AS subject, l.address, l.label
+FROM unnest($2::text[]) AS a(address)
+CROSS JOIN LATERAL (
+    SELECT DISTINCT l.address, l.label FROM address_labels l
+    WHERE l.chain_id = $1 AND (l.address = a.address
+       OR l.address = (SELECT first_funder FROM entities
+                       WHERE chain_id = $1 AND address = a.address)
+       OR l.address IN (SELECT src FROM edges WHERE chain_id = $1 AND dst = a.address
+                        UNION SELECT dst FROM edges WHERE chain_id = $1 AND src = a.address))
+) l
+ORDER BY 1, 2, 3
 """
+
+
+async def flagged_links_many(conn: Queryable, chain_id: int, addresses: list[str]
+                             ) -> dict[str, list[dict[str, str]]]:
+    """For each of ``addresses``: labelled addresses equal to, funding, or one edge away
+    from it (an empty list when none), in one query."""
+    found: dict[str, list[dict[str, str]]] = {a: [] for a in addresses}
+    for r in await conn.fetch(_LINKED_LABELS, chain_id, addresses):
+        found[r["subject"]].append({"address": r["address"], "label": r["label"]})
+    return found
 
 
 async def flagged_links(conn: Queryable, chain_id: int, address: str
                         ) -> list[dict[str, str]]:
     """Labelled addresses equal to, funding, or one edge away from ``address``."""
-    rows = await conn.fetch(_LINKED_LABELS, chain_id, address)
-    return [{"address": r["address"], "label": r["label"]} for r in rows]
+    return (await flagged_links_many(conn, chain_id, [address]))[address]
 
 
 async def describe_address(conn: asyncpg.Connection, tenant: str, chain_id: int,

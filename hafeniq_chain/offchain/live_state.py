@@ -9,21 +9,18 @@ their own invalidation (noted in the README as a scale-out limit).
 
 from __future__ import annotations
 
-import asyncio
 import bisect
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar, cast
 
 import asyncpg
 
 from hafeniq_chain.offchain.history import WINDOW_ROW_COLUMNS, PastWithdrawal
 from hafeniq_chain.offchain.live_window import TenantWindow, WindowEntry
+from hafeniq_chain.offchain.single_flight import SingleFlight
 
 MAX_ACCOUNTS = 100_000
-T = TypeVar("T")
 
 _WINDOW_ROWS = f"""
 SELECT {WINDOW_ROW_COLUMNS}
@@ -48,25 +45,7 @@ class LiveState:
         self.history_limit = history_limit
         self.histories: OrderedDict[tuple[str, str], list[PastWithdrawal]] = OrderedDict()
         self.windows: dict[str, TenantWindow] = {}
-        self._loading: dict[Any, asyncio.Future[Any]] = {}
-
-    async def _once(self, key: Any, load: Callable[[], Awaitable[T]]) -> T:
-        """Run ``load`` once for concurrent callers asking for the same key."""
-        pending = self._loading.get(key)
-        if pending is not None:
-            return cast(T, await asyncio.shield(pending))
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._loading[key] = future
-        try:
-            value = await load()
-            future.set_result(value)
-            return value
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # retrieved: waiters re-raise it, nobody logs "never retrieved"
-            raise
-        finally:
-            del self._loading[key]
+        self._loads = SingleFlight()
 
     async def history(self, tenant: str, account_id: str) -> list[PastWithdrawal]:
         """Every stored withdrawal of the account (most recent ``history_limit``), by time."""
@@ -81,7 +60,7 @@ class LiveState:
             return [PastWithdrawal(account_id, r["dst"] or "", Decimal(r["amount"] or 0),
                                    r["occurred_at"]) for r in reversed(rows)]
 
-        loaded = await self._once(key, load)
+        loaded = await self._loads.once(key, load)
         cached = self.histories.setdefault(key, loaded)
         while len(self.histories) > MAX_ACCOUNTS:
             self.histories.popitem(last=False)
@@ -103,14 +82,8 @@ class LiveState:
                                        r["dst"] or "", bool(r["new"])))
             return window
 
-        loaded = await self._once(("window", tenant), load)
+        loaded = await self._loads.once(("window", tenant), load)
         return self.windows.setdefault(tenant, loaded)
-
-    @staticmethod
-    def before(history: list[PastWithdrawal], at: datetime) -> list[PastWithdrawal]:
-        """The part of a time-ordered history strictly before ``at``."""
-        return history[:bisect.bisect_left([w.occurred_at for w in history], at)] \
-            if history and history[-1].occurred_at >= at else history
 
     def record(self, tenant: str, withdrawal: PastWithdrawal) -> None:
         """A scored request joins its account's history and the tenant's window."""
@@ -122,15 +95,21 @@ class LiveState:
                 history.append(withdrawal)
         window = self.windows.get(tenant)
         if window is not None:
-            window.add(WindowEntry(withdrawal.occurred_at, withdrawal.account_id,
-                                   withdrawal.destination, withdrawal.new_destination))
+            window.add(self._entry(withdrawal))
+
+    @staticmethod
+    def _entry(withdrawal: PastWithdrawal) -> WindowEntry:
+        return WindowEntry(withdrawal.occurred_at, withdrawal.account_id,
+                           withdrawal.destination, withdrawal.new_destination)
 
     def unrecord(self, tenant: str, withdrawal: PastWithdrawal) -> None:
         """Undo ``record`` for a request found to be a duplicate at write time."""
         history = self.histories.get((tenant, withdrawal.account_id))
         if history is not None and withdrawal in history:
             history.remove(withdrawal)
-        self.windows.pop(tenant, None)
+        window = self.windows.get(tenant)
+        if window is not None:
+            window.remove(self._entry(withdrawal))
 
     def forget(self, tenant: str, accounts: set[str]) -> None:
         """Events were ingested for ``accounts``: read them (and the window) again."""

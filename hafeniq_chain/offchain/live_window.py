@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from hafeniq_chain.offchain.history import PastWithdrawal, WindowSummary
 
@@ -21,14 +21,21 @@ MAX_ENTRIES = 500_000
 SKEW = timedelta(seconds=5)
 
 
-@dataclass(order=True, frozen=True)
-class WindowEntry:
-    """One withdrawal request; ``new`` = first use of the destination by the account."""
+class WindowEntry(NamedTuple):
+    """One withdrawal request; ``new`` = first use of the destination by the account.
+
+    A named tuple of scalars, untracked by the garbage collector (a window holds hundreds
+    of thousands); entries sort by time first, and are searched by time (``_at``).
+    """
 
     at: datetime
-    account_id: str = field(compare=False)
-    destination: str = field(compare=False)
-    new: bool = field(compare=False)
+    account_id: str
+    destination: str
+    new: bool
+
+
+def _at(entry: WindowEntry) -> datetime:
+    return entry.at
 
 
 def summarise(entries: list[WindowEntry]) -> WindowSummary:
@@ -79,12 +86,27 @@ class TenantWindow:
             self._count(entry, +1)
             self._advance()
             return
-        bisect.insort(self.entries, entry)
-        index = bisect.bisect_left(self.entries, entry)
+        self.entries.insert(bisect.bisect_right(self.entries, entry.at, key=_at), entry)
         if entry.at > self.newest - self.width:
             self._count(entry, +1)
-        if index < self._lo:
+        else:  # older than the running window: it sorts before all of it
             self._lo += 1
+
+    def remove(self, entry: WindowEntry) -> None:
+        """Undo ``add`` for a request found to be stored already (a retry); no-op when the
+        entry is no longer retained. ``first_use`` and ``present_since`` keep what it
+        taught them: they only bound a destination's first use from above."""
+        lo = bisect.bisect_left(self.entries, entry.at, key=_at)
+        hi = bisect.bisect_right(self.entries, entry.at, key=_at)
+        try:
+            index = self.entries.index(entry, lo, hi)
+        except ValueError:
+            return
+        del self.entries[index]
+        if index >= self._lo:
+            self._count(entry, -1)
+        else:
+            self._lo -= 1
 
     def _count(self, e: WindowEntry, sign: int) -> None:
         self.accounts[e.account_id] += sign
@@ -114,7 +136,7 @@ class TenantWindow:
             self._count(self.entries[self._lo], -1)
             self._lo += 1
         keep_from = start - self.width
-        drop = bisect.bisect_right(self.entries, WindowEntry(keep_from, "", "", False))
+        drop = bisect.bisect_right(self.entries, keep_from, key=_at)
         drop = max(drop, len(self.entries) - MAX_ENTRIES)
         if drop > 1024 or drop > len(self.entries) // 2:
             del self.entries[:drop]
@@ -156,6 +178,6 @@ class TenantWindow:
 
     def slice(self, start: datetime, end: datetime) -> list[WindowEntry]:
         """Entries in (start, end]."""
-        lo = bisect.bisect_right(self.entries, WindowEntry(start, "", "", False))
-        hi = bisect.bisect_right(self.entries, WindowEntry(end, "", "", False))
+        lo = bisect.bisect_right(self.entries, start, key=_at)
+        hi = bisect.bisect_right(self.entries, end, key=_at)
         return self.entries[lo:hi]

@@ -6,10 +6,9 @@ far above the platform's usual rate; -> CRITICAL when destinations converge.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from hafeniq_chain.config import WithdrawalSettings
 from hafeniq_chain.offchain.convergence import Convergence, accounts_to_freeze, find_convergences
@@ -20,6 +19,7 @@ from hafeniq_chain.offchain.history import (
     platform_window,
 )
 from hafeniq_chain.offchain.live_window import TenantWindow, WindowEntry, summarise
+from hafeniq_chain.offchain.single_flight import SingleFlight
 from hafeniq_chain.offchain.types import PlatformState, ScoredWithdrawal
 
 _BASELINE_TTL_S = 300.0
@@ -45,26 +45,32 @@ class PlatformView:
 
 
 class PlatformLayer:
-    """Computes the platform view; caches the slow baseline per tenant and day."""
+    """Computes the platform view; caches the slow baseline per tenant."""
 
     def __init__(self, settings: WithdrawalSettings) -> None:
         self.settings = settings
-        self._baselines: dict[tuple[str, int], tuple[float, float, float]] = {}
-        self._refreshing: dict[str, asyncio.Lock] = {}
+        # tenant -> (expected accounts per window, new-address rate, day, read at)
+        self._baselines: dict[str, tuple[float, float, int, float]] = {}
+        self._refreshes = SingleFlight()
+        self._lookups = SingleFlight()
 
     async def _baseline(self, conn: Queryable, req: ScoredWithdrawal
                         ) -> tuple[float, float]:
-        """(expected accounts per window, platform new-address rate)."""
+        """(expected accounts per window, platform new-address rate).
+
+        Reading it scans the tenant's whole baseline period; so past its TTL (or past
+        midnight) the value in hand keeps serving while one background read replaces it,
+        and only a tenant's very first request waits for the read.
+        """
         day = int(req.occurred_at.timestamp() // 86400)
-        cached = self._baselines.get((req.tenant, day))
-        if cached and time.monotonic() - cached[2] < _BASELINE_TTL_S:
-            return cached[0], cached[1]
-        # NOTE: one refresh at a time; requests arriving meanwhile wait for its answer.
-        async with self._refreshing.setdefault(req.tenant, asyncio.Lock()):
-            cached = self._baselines.get((req.tenant, day))
-            if cached and time.monotonic() - cached[2] < _BASELINE_TTL_S:
-                return cached[0], cached[1]
-            return await self._refresh_baseline(conn, req, day)
+        cached = self._baselines.get(req.tenant)
+        if cached is None:
+            return await self._refreshes.once(
+                req.tenant, lambda: self._refresh_baseline(conn, req, day))
+        if cached[2] != day or time.monotonic() - cached[3] >= _BASELINE_TTL_S:
+            self._refreshes.in_background(
+                req.tenant, lambda: self._refresh_baseline(conn, req, day))
+        return cached[0], cached[1]
 
     async def _refresh_baseline(self, conn: Queryable, req: ScoredWithdrawal,
                                 day: int) -> tuple[float, float]:
@@ -74,10 +80,18 @@ class PlatformLayer:
         windows_per_day = 86400 / self.settings.platform_window_s
         expected = total / days / windows_per_day if days else 0.0
         rate = new / total if total else 0.0
-        if len(self._baselines) > 10_000:
-            self._baselines.clear()
-        self._baselines[(req.tenant, day)] = (expected, rate, time.monotonic())
+        self._baselines[req.tenant] = (expected, rate, day, time.monotonic())
         return expected, rate
+
+    async def _first_uses(self, conn: Queryable, tenant: str, destinations: list[str]
+                          ) -> dict[str, datetime | None]:
+        """Stored first uses; a destination already being looked up is not asked again."""
+        async def load(keys: list[tuple[str, str]]) -> dict[tuple[str, str], datetime | None]:
+            stored = await first_stored_uses(conn, tenant, [d for _, d in keys])
+            return {(tenant, d): at for d, at in stored.items()}
+
+        found = await self._lookups.many([(tenant, d) for d in destinations], load)
+        return {d: at for (_, d), at in found.items()}
 
     async def view(self, conn: Queryable, req: ScoredWithdrawal,
                    window: TenantWindow) -> PlatformView:
@@ -114,7 +128,7 @@ class PlatformLayer:
         # current), so it is asked once per destination, not per request.
         unknown = [d for d in destinations if d not in window.first_use]
         if unknown:
-            window.learn_first_use(await first_stored_uses(conn, req.tenant, unknown))
+            window.learn_first_use(await self._first_uses(conn, req.tenant, unknown))
         fresh = {d for d in destinations if window.first_use.get(d, start) >= start}
         if window.newest is not None:
             running_start = window.newest - timedelta(seconds=s.platform_window_s)
