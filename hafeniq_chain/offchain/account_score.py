@@ -19,8 +19,14 @@ NOT_COVERED_POINTS = 200
 
 
 def _poisson_tail(mu: float, k: int) -> float:
-    """P(X >= k) for X ~ Poisson(mu)."""
-    return 1.0 - sum(math.exp(-mu) * mu**i / math.factorial(i) for i in range(k))
+    """P(X >= k) for X ~ Poisson(mu); terms built one from the last (no factorials: a busy
+    account's daily count reaches the thousands)."""
+    term = math.exp(-mu)
+    below = 0.0
+    for i in range(k):
+        below += term
+        term *= mu / (i + 1)
+    return max(0.0, 1.0 - below)
 
 
 def account_contributions(req: ScoredWithdrawal, base: AccountBaseline,

@@ -29,6 +29,7 @@ from hafeniq_chain.offchain.decision_store import DecisionIds, lock_chain, write
 
 log = get_logger(__name__)
 MAX_BATCH = 256
+LINGER_S = 0.05
 
 
 class DecisionWriter:
@@ -39,6 +40,7 @@ class DecisionWriter:
         self.pool = pool
         self._queue: list[PendingDecision] = []
         self._flusher: asyncio.Task[None] | None = None
+        self._arrived = asyncio.Event()
         self._head: str | None = None  # the audit link this writer appended last
         self._ids = DecisionIds()
         # batches written by path ("fast", "careful"); fast writes that wrote nothing
@@ -46,6 +48,7 @@ class DecisionWriter:
 
     async def submit(self, item: PendingDecision) -> int | None:
         self._queue.append(item)
+        self._arrived.set()
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_all())
         return await asyncio.shield(item.done)
@@ -70,9 +73,16 @@ class DecisionWriter:
                 self._fail(self._take(), exc)
 
     async def _drain(self, conn: asyncpg.Connection) -> None:
-        """Write batches on one connection while requests keep coming: under load the
-        pool's acquire and reset are paid once per burst, not once per batch."""
-        while self._queue:
+        """Write batches on one connection while requests keep coming, and keep it for
+        ``LINGER_S`` after the last: under load the pool's acquire and reset (a round trip)
+        are not paid per batch."""
+        while True:
+            if not self._queue:
+                self._arrived.clear()
+                try:
+                    await asyncio.wait_for(self._arrived.wait(), LINGER_S)
+                except TimeoutError:
+                    return
             batch = self._take()
             try:
                 outcomes = await self._write(conn, batch)
