@@ -58,9 +58,9 @@ class LinkCache:
         started = time.monotonic()
         found = await flagged_links_many(self.pool, self.chain_id, addresses)
         for address, links in found.items():
-            entry = self._entries.get(address)
-            used = entry.used_at if entry is not None else started
-            self._entries[address] = _Entry(links, started, max(used, started))
+            entry = self._entries.get(address)  # a refresh is not a use: keep when it was
+            self._entries[address] = _Entry(links, started,
+                                            entry.used_at if entry is not None else started)
         return found
 
     async def _refresh(self) -> None:

@@ -31,11 +31,21 @@ class SingleFlight:
         self._background: set[asyncio.Task[Any]] = set()
 
     def in_background(self, key: Hashable, load: Callable[[], Awaitable[Any]]) -> None:
-        """Start ``once(key, load)`` as a task unless that read is in flight: callers keep
+        """Start reading ``key`` in a task unless that read is in flight: callers keep
         serving what they have meanwhile. A failure is logged; the next call retries."""
         if key in self._pending:
             return
-        task = asyncio.create_task(self.once(key, load))
+        future = self._start([key])  # now, so a second call in this same tick sees it
+
+        async def run() -> None:
+            try:
+                result = await load()
+            except BaseException as exc:
+                self._finish([key], future, exc)
+                raise
+            self._finish([key], future, result)
+
+        task = asyncio.create_task(run())
         self._background.add(task)
         task.add_done_callback(self._background_done)
 
