@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
+import orjson
 
 from hafeniq_chain.audit import canonical_json, link_hash
 from hafeniq_chain.offchain.types import ScoredWithdrawal
@@ -65,19 +66,23 @@ def key_ids(batch: list[PendingDecision]) -> list[int]:
     return sorted({i.req.key_id for i in batch if i.req.key_id is not None})
 
 
+def _json(value: Any) -> str:
+    """JSON text for a jsonb column (not hashed, so any key order will do)."""
+    return orjson.dumps(value, default=str).decode()
+
+
 def event_columns(batch: list[PendingDecision]) -> list[list[Any]]:
     """tenant, event id, account, occurred at, payload (JSON text) of each request event."""
     return [[i.req.tenant for i in batch], [i.req.request_id for i in batch],
             [i.req.account_id for i in batch], [i.req.occurred_at for i in batch],
-            [json.dumps(i.event_payload) for i in batch]]
+            [_json(i.event_payload) for i in batch]]
 
 
 def decision_columns(batch: list[PendingDecision]) -> list[list[Any]]:
     """subject, tenant, score, action, reason codes and details (JSON text) of each one."""
     return [[i.subject for i in batch], [i.req.tenant for i in batch],
             [i.score for i in batch], [i.action for i in batch],
-            [json.dumps(i.reason_codes) for i in batch],
-            [canonical_json(i.details) for i in batch]]
+            [_json(i.reason_codes) for i in batch], [_json(i.details) for i in batch]]
 
 
 def audit_links(batch: list[PendingDecision], ids: list[int], prev: str
