@@ -4,14 +4,16 @@ Why: a baseline is built from the account's whole window (up to thousands of wit
 and was rebuilt for every request, so scoring cost grew with the account's history and
 one busy account (a desk withdrawing every few seconds) slowed all its requests. Over a
 90-day window a minute of new requests barely moves the statistics, so the baseline of
-an account with enough history is reused for up to ``REUSE_S`` seconds; what must stay
-exact, whether a destination is new to the account, is brought up to date on every
-request. A small history, a history changed other than by appending, or a new day gets
-a fresh build.
+an account with enough history is reused for 30 to ``REUSE_S`` seconds (spread, so the
+baselines built together after a start do not all expire in the same instant and stall
+scoring with a burst of rebuilds); what must stay exact, whether a destination is new to
+the account, is brought up to date on every request. A small history, a history changed
+other than by appending, or a new day gets a fresh build.
 """
 
 from __future__ import annotations
 
+import random
 import time
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -27,7 +29,7 @@ MAX_ACCOUNTS = 100_000
 @dataclass(slots=True)
 class _Built:
     baseline: AccountBaseline
-    built_at: float  # monotonic
+    expires_at: float  # monotonic
     day: date
     length: int  # the history it has seen: this many entries, the last one ``last``
     last: PastWithdrawal
@@ -55,8 +57,9 @@ class BaselineCache:
         baseline = build_baseline(history, now, self.window_days)
         self._built.pop(key, None)
         if baseline.samples >= MIN_SAMPLES_TO_REUSE:
-            self._built[key] = _Built(baseline, time.monotonic(), now.date(), len(history),
-                                      history[-1])
+            reuse = REUSE_S * random.uniform(0.5, 1.0)
+            self._built[key] = _Built(baseline, time.monotonic() + reuse, now.date(),
+                                      len(history), history[-1])
             if len(self._built) > MAX_ACCOUNTS:
                 del self._built[next(iter(self._built))]
         return baseline
@@ -65,6 +68,6 @@ class BaselineCache:
     def _extends(built: _Built, history: list[PastWithdrawal], now: datetime) -> bool:
         """Is ``history`` the one ``built`` saw plus newer entries, on the same day and
         within ``REUSE_S``?"""
-        return (time.monotonic() - built.built_at < REUSE_S and now.date() == built.day
+        return (time.monotonic() < built.expires_at and now.date() == built.day
                 and len(history) >= built.length
                 and history[built.length - 1] == built.last)

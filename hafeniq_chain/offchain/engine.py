@@ -9,6 +9,7 @@ one group commit. A request whose reads are all in memory holds no pooled connec
 from __future__ import annotations
 
 import math
+import random
 import time
 from collections.abc import Sequence
 from datetime import timedelta
@@ -34,6 +35,7 @@ from hafeniq_chain.offchain.live_state import LiveState
 from hafeniq_chain.offchain.platform import PlatformLayer, PlatformView
 from hafeniq_chain.offchain.screening_log import screening_lines
 from hafeniq_chain.offchain.session import SessionAnalyser
+from hafeniq_chain.offchain.single_flight import SingleFlight
 from hafeniq_chain.offchain.store import decision_details, load_decision, request_payload
 from hafeniq_chain.offchain.types import (
     Action,
@@ -68,7 +70,8 @@ class WithdrawalRiskEngine:
         self._last_state: dict[str, PlatformState] = {}
         self.live = LiveState(pool, timedelta(seconds=settings.platform_window_s))
         self.writer = DecisionWriter(pool)
-        self._forecasts: dict[str, tuple[AmountForecast | None, float]] = {}
+        self._forecasts: dict[str, tuple[AmountForecast | None, float]] = {}  # value, expiry
+        self._forecast_reads = SingleFlight()
         self.links = LinkCache(pool, chain_id, LINKS_MAX_AGE_S)
         self.baselines = BaselineCache(settings.baseline_days)
         self._stored_ids: dict[tuple[str, str], None] = {}  # oldest first
@@ -165,15 +168,27 @@ class WithdrawalRiskEngine:
             return await record_incident(conn, req.tenant, view, score, self.alert_channels)
 
     async def _forecast(self, req: ScoredWithdrawal) -> AmountForecast | None:
-        """The account's trained forecast (seed 002), cached until the next retrain."""
+        """The account's trained forecast (seed 002).
+
+        A retrain in this process clears the cache (``forget_forecasts``); one made by
+        another process is picked up within ``FORECAST_CACHE_S``: past its (spread)
+        expiry a cached forecast keeps serving while one background read replaces it, so
+        forecasts read together do not all stall scoring again together.
+        """
         scope = account_scope(req.tenant, req.account_id)
         cached = self._forecasts.get(scope)
-        if cached is not None and time.monotonic() - cached[1] < FORECAST_CACHE_S:
-            return cached[0]
+        if cached is None:
+            return await self._forecast_reads.once(scope, lambda: self._read_forecast(scope))
+        if time.monotonic() >= cached[1]:
+            self._forecast_reads.in_background(scope, lambda: self._read_forecast(scope))
+        return cached[0]
+
+    async def _read_forecast(self, scope: str) -> AmountForecast | None:
         forecast = await load_forecast(self.pool, scope)
         if len(self._forecasts) > 100_000:
             self._forecasts.clear()
-        self._forecasts[scope] = (forecast, time.monotonic())
+        expires = time.monotonic() + FORECAST_CACHE_S * random.uniform(0.5, 1.0)
+        self._forecasts[scope] = (forecast, expires)
         return forecast
 
     def ingested(self, tenant: str, events: Sequence[tuple[str, str]]) -> None:

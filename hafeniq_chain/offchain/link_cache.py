@@ -21,7 +21,7 @@ import asyncpg
 from hafeniq_chain.offchain.enrichment import flagged_links_many
 from hafeniq_chain.offchain.single_flight import SingleFlight
 
-REFRESH_CHUNK = 1000
+REFRESH_CHUNK = 200  # rows handled between two yields to the event loop
 
 
 @dataclass(slots=True)

@@ -17,6 +17,7 @@ from hafeniq_chain.detect.finding import FeatureDelta
 from hafeniq_chain.detect.reasons import ReasonCode
 from hafeniq_chain.offchain.markov import RouteModel
 from hafeniq_chain.offchain.recent_logins import RecentLogins
+from hafeniq_chain.offchain.single_flight import SingleFlight
 from hafeniq_chain.offchain.travel import GeoPoint, is_impossible, travel_speed_kmh
 from hafeniq_chain.offchain.types import Contribution, ScoredWithdrawal
 
@@ -44,11 +45,19 @@ class SessionAnalyser:
         self.pool = pool
         self.logins = RecentLogins(pool)
         self._models: dict[str, tuple[RouteModel, float, float]] = {}
+        self._learning = SingleFlight()
 
     async def _model(self, tenant: str, at: datetime) -> tuple[RouteModel, float]:
+        """The tenant's route model; past ``MODEL_TTL_S`` the model in hand keeps serving
+        while one background read relearns it (the read scans two weeks of sessions)."""
         cached = self._models.get(tenant)
-        if cached and time.monotonic() - cached[2] < MODEL_TTL_S:
-            return cached[0], cached[1]
+        if cached is None:
+            return await self._learning.once(tenant, lambda: self._learn(tenant, at))
+        if time.monotonic() - cached[2] >= MODEL_TTL_S:
+            self._learning.in_background(tenant, lambda: self._learn(tenant, at))
+        return cached[0], cached[1]
+
+    async def _learn(self, tenant: str, at: datetime) -> tuple[RouteModel, float]:
         rows = await self.pool.fetch(
             "SELECT payload->>'session_id' AS s, array_agg(payload->>'route' ORDER BY"
             " occurred_at) AS routes, array_agg(occurred_at ORDER BY occurred_at) AS ts"
