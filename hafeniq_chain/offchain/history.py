@@ -18,9 +18,9 @@ Queryable: TypeAlias = asyncpg.Pool | asyncpg.Connection
 class PastWithdrawal(NamedTuple):
     """One earlier withdrawal request of an account (or of anyone, for the platform).
 
-    A named tuple of immutable scalars, which the garbage collector stops tracking: the
-    scoring engine keeps millions of these, and tracked objects lengthen every full
-    collection pass (a pause of the whole API).
+    A named tuple (no per-instance dict): the scoring engine keeps millions of these.
+    NOTE: the cyclic garbage collector still tracks them (it untracks exact tuples only),
+    so a full collection pass grows with the histories kept.
     """
 
     account_id: str

@@ -24,8 +24,8 @@ SKEW = timedelta(seconds=5)
 class WindowEntry(NamedTuple):
     """One withdrawal request; ``new`` = first use of the destination by the account.
 
-    A named tuple of scalars, untracked by the garbage collector (a window holds hundreds
-    of thousands); entries sort by time first, and are searched by time (``_at``).
+    A named tuple (a window holds hundreds of thousands: no per-instance dict); entries
+    sort by time first, and are searched by time (``_at``).
     """
 
     at: datetime
