@@ -36,16 +36,7 @@ class SingleFlight:
         if key in self._pending:
             return
         future = self._start([key])  # now, so a second call in this same tick sees it
-
-        async def run() -> None:
-            try:
-                result = await load()
-            except BaseException as exc:
-                self._finish([key], future, exc)
-                raise
-            self._finish([key], future, result)
-
-        task = asyncio.create_task(run())
+        task = asyncio.create_task(self._run([key], future, load))
         self._background.add(task)
         task.add_done_callback(self._background_done)
 
@@ -60,14 +51,7 @@ class SingleFlight:
         if pending is not None:
             value: T = await asyncio.shield(pending)
             return value
-        future = self._start([key])
-        try:
-            result = await load()
-        except BaseException as exc:
-            self._finish([key], future, exc)
-            raise
-        self._finish([key], future, result)
-        return result
+        return await self._run([key], self._start([key]), load)
 
     async def many(self, keys: Sequence[K],
                    load: Callable[[list[K]], Awaitable[dict[K, V]]]) -> dict[K, V]:
@@ -77,16 +61,21 @@ class SingleFlight:
         missing = [k for k in dict.fromkeys(keys) if k not in waiting]
         found: dict[K, V] = {}
         if missing:
-            future = self._start(missing)
-            try:
-                found = await load(missing)
-            except BaseException as exc:
-                self._finish(missing, future, exc)
-                raise
-            self._finish(missing, future, found)
+            found = await self._run(missing, self._start(missing), lambda: load(missing))
         for key, pending in waiting.items():
             found[key] = (await asyncio.shield(pending))[key]
         return found
+
+    async def _run(self, keys: Sequence[Hashable], future: asyncio.Future[Any],
+                   load: Callable[[], Awaitable[T]]) -> T:
+        """``load()``, its outcome handed to everyone waiting on ``future`` for ``keys``."""
+        try:
+            result = await load()
+        except BaseException as exc:
+            self._finish(keys, future, exc)
+            raise
+        self._finish(keys, future, result)
+        return result
 
     def _start(self, keys: Sequence[Hashable]) -> asyncio.Future[Any]:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
