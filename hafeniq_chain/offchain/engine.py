@@ -177,11 +177,9 @@ class WithdrawalRiskEngine:
         """
         scope = account_scope(req.tenant, req.account_id)
         cached = self._forecasts.get(scope)
-        if cached is None:
-            return await self._forecast_reads.once(scope, lambda: self._read_forecast(scope))
-        if time.monotonic() >= cached[1]:
-            self._forecast_reads.in_background(scope, lambda: self._read_forecast(scope))
-        return cached[0]
+        held = None if cached is None else (cached[0], time.monotonic() >= cached[1])
+        return await self._forecast_reads.held_or_read(
+            scope, held, lambda: self._read_forecast(scope))
 
     async def _read_forecast(self, scope: str) -> AmountForecast | None:
         forecast = await load_forecast(self.pool, scope)

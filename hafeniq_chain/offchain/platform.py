@@ -64,13 +64,11 @@ class PlatformLayer:
         """
         day = int(req.occurred_at.timestamp() // 86400)
         cached = self._baselines.get(req.tenant)
-        if cached is None:
-            return await self._refreshes.once(
-                req.tenant, lambda: self._refresh_baseline(conn, req, day))
-        if cached[2] != day or time.monotonic() - cached[3] >= _BASELINE_TTL_S:
-            self._refreshes.in_background(
-                req.tenant, lambda: self._refresh_baseline(conn, req, day))
-        return cached[0], cached[1]
+        held = None if cached is None else (
+            (cached[0], cached[1]),
+            cached[2] != day or time.monotonic() - cached[3] >= _BASELINE_TTL_S)
+        return await self._refreshes.held_or_read(
+            req.tenant, held, lambda: self._refresh_baseline(conn, req, day))
 
     async def _refresh_baseline(self, conn: Queryable, req: ScoredWithdrawal,
                                 day: int) -> tuple[float, float]:

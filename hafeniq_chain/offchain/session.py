@@ -51,11 +51,10 @@ class SessionAnalyser:
         """The tenant's route model; past ``MODEL_TTL_S`` the model in hand keeps serving
         while one background read relearns it (the read scans two weeks of sessions)."""
         cached = self._models.get(tenant)
-        if cached is None:
-            return await self._learning.once(tenant, lambda: self._learn(tenant, at))
-        if time.monotonic() - cached[2] >= MODEL_TTL_S:
-            self._learning.in_background(tenant, lambda: self._learn(tenant, at))
-        return cached[0], cached[1]
+        held = None if cached is None else (
+            (cached[0], cached[1]), time.monotonic() - cached[2] >= MODEL_TTL_S)
+        return await self._learning.held_or_read(tenant, held,
+                                                 lambda: self._learn(tenant, at))
 
     async def _learn(self, tenant: str, at: datetime) -> tuple[RouteModel, float]:
         rows = await self.pool.fetch(

@@ -45,6 +45,18 @@ class SingleFlight:
         if not task.cancelled() and task.exception() is not None:
             log.error("offchain.background_read_failed", error=repr(task.exception())[:300])
 
+    async def held_or_read(self, key: Hashable, held: tuple[T, bool] | None,
+                           load: Callable[[], Awaitable[T]]) -> T:
+        """A cached value served without waiting: ``held`` is (value, stale) or None.
+        Without one the read is waited for; a stale one is served while one background
+        read replaces it (the caller's ``load`` stores what it read)."""
+        if held is None:
+            return await self.once(key, load)
+        value, stale = held
+        if stale:
+            self.in_background(key, load)
+        return value
+
     async def once(self, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
         """``load()``, or the result of the same key's read already in flight."""
         pending = self._pending.get(key)

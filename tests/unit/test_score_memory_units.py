@@ -70,6 +70,22 @@ async def test_background_read_runs_once_and_logs_a_failure() -> None:
     assert [e["event"] for e in logs] == ["offchain.background_read_failed"]
 
 
+async def test_a_held_value_is_served_and_refreshed_in_the_background_when_stale() -> None:
+    flights, calls = SingleFlight(), []
+
+    async def load() -> str:
+        calls.append(1)
+        await asyncio.sleep(0.01)
+        return "new"
+
+    assert await flights.held_or_read("k", None, load) == "new"  # nothing held: waited for
+    assert await flights.held_or_read("k", ("old", False), load) == "old"
+    assert len(calls) == 1  # fresh: no read
+    assert await flights.held_or_read("k", ("old", True), load) == "old"  # served at once
+    await asyncio.sleep(0.03)
+    assert len(calls) == 2  # ... while one background read replaced it
+
+
 def _entry(seconds: float, account: str, destination: str = "0xd1") -> WindowEntry:
     return WindowEntry(T0 + timedelta(seconds=seconds), account, destination, True)
 
