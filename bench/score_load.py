@@ -29,10 +29,6 @@ CONNECTIONS = 32
 DRAIN_S = 30.0
 
 
-async def _connect(host: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    return await asyncio.open_connection(host, port)
-
-
 async def _worker(connection: tuple[asyncio.StreamReader, asyncio.StreamWriter],
                   jobs: asyncio.Queue[tuple[float, bytes]], latencies: list[float],
                   errors: list[int]) -> None:
@@ -86,7 +82,7 @@ async def main(base_url: str, key: str, habits: dict[str, list[str]], rate: floa
     # NOTE: everything is ready before the clock starts (connections open, requests
     # encoded): the schedule then only hands out bytes, so the generator's own work
     # hardly delays what it measures.
-    connections = await asyncio.gather(*(_connect(host, url.port or 80)
+    connections = await asyncio.gather(*(asyncio.open_connection(host, url.port or 80)
                                          for _ in range(CONNECTIONS)))
     workers = [asyncio.create_task(_worker(c, jobs, latencies, errors)) for c in connections]
     start_at = datetime.now(UTC)
