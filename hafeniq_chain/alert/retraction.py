@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hafeniq_chain.fuse.engine import enqueue_deliveries
+from hafeniq_chain.alert.enqueue import enqueue_deliveries
 from hafeniq_chain.log import get_logger
 from hafeniq_chain.store.database import Connection
 

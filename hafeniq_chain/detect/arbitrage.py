@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
+from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Severity
+from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, SwapRecord
 from hafeniq_chain.detect.base import DetectionContext, Triggers
-from hafeniq_chain.detect.finding import ConfidenceBand, FeatureDelta, Finding, Severity
-from hafeniq_chain.detect.reasons import ReasonCode
 from hafeniq_chain.detect.swap_order import position_key
 
 AMOUNT_TOLERANCE = 0.01

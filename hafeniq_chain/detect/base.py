@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from hafeniq_chain.core.finding import Finding
 from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord
-from hafeniq_chain.detect.finding import Finding
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Severity
+from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle
 from hafeniq_chain.detect.base import DetectionContext, Triggers
 from hafeniq_chain.detect.copycat_calls import CallWaveTracker, WaveHit
 from hafeniq_chain.detect.copycat_logs import LogWaveTracker
-from hafeniq_chain.detect.finding import ConfidenceBand, FeatureDelta, Finding, Severity
 from hafeniq_chain.detect.incident_links import links
-from hafeniq_chain.detect.reasons import ReasonCode
 
 
 class CopycatWaveDetector:

@@ -25,11 +25,11 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Severity
+from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord, TxRecord
 from hafeniq_chain.detect.base import DetectionContext, Triggers
 from hafeniq_chain.detect.drift_state import FunctionState
-from hafeniq_chain.detect.finding import ConfidenceBand, FeatureDelta, Finding, Severity
-from hafeniq_chain.detect.reasons import ReasonCode
 
 
 @dataclass(frozen=True)

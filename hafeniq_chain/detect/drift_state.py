@@ -10,7 +10,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from hafeniq_chain.detect.stats import BlendedBaseline, Cusum
+from hafeniq_chain.core.stats import BlendedBaseline, Cusum
 
 MAX_KNOWN_CALLERS = 50_000
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
+from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Severity
+from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, TransferRecord
 from hafeniq_chain.detect.base import DetectionContext, Triggers
 from hafeniq_chain.detect.bridge_events import bridge_flows
-from hafeniq_chain.detect.finding import ConfidenceBand, FeatureDelta, Finding, Severity
 from hafeniq_chain.detect.incident_links import Lead, links
-from hafeniq_chain.detect.reasons import ReasonCode
 
 
 @dataclass(frozen=True)

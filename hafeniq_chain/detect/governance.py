@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from hafeniq_chain.core.finding import ConfidenceBand
 from hafeniq_chain.decode.records import BlockBundle, LogRecord
-from hafeniq_chain.detect.finding import ConfidenceBand
 from hafeniq_chain.log import get_logger
 from hafeniq_chain.metrics import DECODE_ERRORS
 

@@ -16,6 +16,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from hafeniq_chain.core.finding import FeatureDelta, Finding, Severity
+from hafeniq_chain.core.reasons import ReasonCode
+from hafeniq_chain.core.stats import BlendedBaseline
 from hafeniq_chain.decode.records import (
     ZERO_ADDRESS,
     BlockBundle,
@@ -23,7 +26,6 @@ from hafeniq_chain.decode.records import (
     TransferRecord,
 )
 from hafeniq_chain.detect.base import DetectionContext, Triggers
-from hafeniq_chain.detect.finding import FeatureDelta, Finding, Severity
 from hafeniq_chain.detect.governance import (
     DelegationChange,
     Vote,
@@ -33,8 +35,6 @@ from hafeniq_chain.detect.governance import (
     votes_changes_in,
     votes_in,
 )
-from hafeniq_chain.detect.reasons import ReasonCode
-from hafeniq_chain.detect.stats import BlendedBaseline
 
 Pos = tuple[int, int, int]
 

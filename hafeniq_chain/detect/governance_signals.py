@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
+from hafeniq_chain.core.finding import FeatureDelta, Finding, Severity
+from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord
 from hafeniq_chain.detect.base import DetectionContext, Triggers
-from hafeniq_chain.detect.finding import FeatureDelta, Finding, Severity
 from hafeniq_chain.detect.governance import (
     band,
     delegations_in,
@@ -31,7 +32,6 @@ from hafeniq_chain.detect.governance_trackers import (
     Spike,
     delegated_power,
 )
-from hafeniq_chain.detect.reasons import ReasonCode
 
 
 class GovernanceSignalsDetector:

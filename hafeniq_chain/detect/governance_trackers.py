@@ -11,8 +11,8 @@ import heapq
 from collections import deque
 from dataclasses import dataclass, field
 
+from hafeniq_chain.core.stats import BlendedBaseline
 from hafeniq_chain.detect.governance import DelegationChange, ProposalCreated, VotesChange
-from hafeniq_chain.detect.stats import BlendedBaseline
 
 
 @dataclass(frozen=True)

@@ -22,13 +22,13 @@ from decimal import Decimal
 from typing import Any
 
 from hafeniq_chain.config import ForecastSettings
+from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Severity
+from hafeniq_chain.core.forecast import ForecastVerdict
+from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord, TransferRecord
 from hafeniq_chain.detect.base import DetectionContext, Triggers
-from hafeniq_chain.detect.finding import ConfidenceBand, FeatureDelta, Finding, Severity
-from hafeniq_chain.detect.reasons import ReasonCode
 from hafeniq_chain.detect.wallet_forecast_state import ScopeState
 from hafeniq_chain.log import get_logger
-from hafeniq_chain.offchain.forecast import ForecastVerdict
 
 log = get_logger(__name__)
 

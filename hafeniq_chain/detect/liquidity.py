@@ -13,10 +13,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Severity
+from hafeniq_chain.core.reasons import ReasonCode
+from hafeniq_chain.core.stats import Ewma
 from hafeniq_chain.decode.normalize import TRANSFER_TOPIC
 from hafeniq_chain.decode.records import BlockBundle, LogRecord
 from hafeniq_chain.detect.base import DetectionContext, Triggers
-from hafeniq_chain.detect.finding import ConfidenceBand, FeatureDelta, Finding, Severity
 from hafeniq_chain.detect.liquidity_pools import (
     APPROVAL,
     BURN,
@@ -26,8 +28,6 @@ from hafeniq_chain.detect.liquidity_pools import (
     topic_address,
     words,
 )
-from hafeniq_chain.detect.reasons import ReasonCode
-from hafeniq_chain.detect.stats import Ewma
 
 
 @dataclass(frozen=True)

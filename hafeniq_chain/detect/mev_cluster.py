@@ -15,10 +15,10 @@ from itertools import pairwise
 
 import networkx as nx
 
+from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Severity
+from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord, SwapRecord
 from hafeniq_chain.detect.base import DetectionContext, Triggers
-from hafeniq_chain.detect.finding import ConfidenceBand, FeatureDelta, Finding, Severity
-from hafeniq_chain.detect.reasons import ReasonCode
 
 
 def adjacency_marks(swaps: list[SwapRecord], max_gap: int = 2) -> list[tuple[str, str, str]]:

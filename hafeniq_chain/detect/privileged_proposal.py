@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from eth_utils.abi import function_signature_to_4byte_selector
 
+from hafeniq_chain.core.finding import FeatureDelta, Finding, Severity
+from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord
 from hafeniq_chain.detect.base import DetectionContext, Triggers
-from hafeniq_chain.detect.finding import FeatureDelta, Finding, Severity
 from hafeniq_chain.detect.governance import ProposalCreated, band, proposals_in
-from hafeniq_chain.detect.reasons import ReasonCode
 
 PRIVILEGED_SIGNATURES = (
     # proxies and ownership

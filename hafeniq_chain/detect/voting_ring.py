@@ -20,11 +20,12 @@ from typing import Any
 
 import asyncpg
 
+from hafeniq_chain.core.finding import FeatureDelta, Finding, Severity
+from hafeniq_chain.core.reasons import ReasonCode
+from hafeniq_chain.core.stats import BlendedBaseline
 from hafeniq_chain.decode.records import ZERO_ADDRESS, BlockBundle, LogRecord, PendingTxRecord
 from hafeniq_chain.detect.base import DetectionContext, Triggers
-from hafeniq_chain.detect.finding import FeatureDelta, Finding, Severity
 from hafeniq_chain.detect.governance import VOTE_EVENTS, Vote, band, votes_in
-from hafeniq_chain.detect.reasons import ReasonCode
 from hafeniq_chain.detect.ring_graph import (
     Ring,
     RingRule,
@@ -33,7 +34,6 @@ from hafeniq_chain.detect.ring_graph import (
     find_ring,
     funding_graph,
 )
-from hafeniq_chain.detect.stats import BlendedBaseline
 from hafeniq_chain.store.graph import k_hop_subgraph
 
 FUNDING_KINDS = ("native", "erc20")

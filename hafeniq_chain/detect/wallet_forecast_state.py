@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from hafeniq_chain.offchain.forecast import (
+from hafeniq_chain.core.forecast import (
     AmountForecast,
     ForecastVerdict,
     check_amount,

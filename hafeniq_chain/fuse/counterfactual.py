@@ -12,7 +12,8 @@ from datetime import datetime
 
 import asyncpg
 
-from hafeniq_chain.fuse.policy import ALERTING, Action, Policy
+from hafeniq_chain.core.actions import ALERTING, Action
+from hafeniq_chain.core.policy import Policy
 
 
 @dataclass(frozen=True)

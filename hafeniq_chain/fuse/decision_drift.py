@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from hafeniq_chain.detect.finding import ConfidenceBand, FeatureDelta, Finding, Severity
-from hafeniq_chain.detect.reasons import ReasonCode
-from hafeniq_chain.detect.stats import Cusum, Ewma
-from hafeniq_chain.fuse.policy import ALERTING
+from hafeniq_chain.core.actions import ALERTING
+from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Severity
+from hafeniq_chain.core.reasons import ReasonCode
+from hafeniq_chain.core.stats import Cusum, Ewma
 
 
 @dataclass

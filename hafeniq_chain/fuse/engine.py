@@ -18,12 +18,15 @@ from typing import Any
 
 import asyncpg
 
+from hafeniq_chain.alert.enqueue import store_alert
+from hafeniq_chain.alert.payload import IncidentView, alert_payload
 from hafeniq_chain.audit import append_audit
-from hafeniq_chain.detect.finding import Finding
+from hafeniq_chain.core.actions import ALERTING, Action
+from hafeniq_chain.core.finding import Finding
+from hafeniq_chain.core.policy import Policy
 from hafeniq_chain.fuse.calibration import detector_weights
 from hafeniq_chain.fuse.findings_rows import finding_from_row
 from hafeniq_chain.fuse.fusion import FusedRisk, fuse
-from hafeniq_chain.fuse.policy import ALERTING, Action, Policy
 from hafeniq_chain.metrics import INCIDENTS
 from hafeniq_chain.store.database import Connection
 from hafeniq_chain.store.findings import insert_findings
@@ -174,7 +177,7 @@ class IncidentEngine:
         if set(detectors) - set(details.get("last_alert_detectors", detectors)):
             return True
         escalated = score >= details["last_alert_score"] + self.policy.realert_delta or (
-            _rank(action) > _rank(Action(details["last_alert_action"])))
+            action.rank > Action(details["last_alert_action"]).rank)
         cooled = now - datetime.fromisoformat(details["last_alert_at"]) >= timedelta(
             seconds=self.policy.cooldown_s)
         return escalated and cooled
@@ -182,38 +185,13 @@ class IncidentEngine:
     async def _enqueue_alert(self, conn: Connection, incident_id: int, decision_id: int,
                              key: str, risk: FusedRisk, action: Action, entities: list[str],
                              summary: str, opened: bool) -> int:
-        payload = {
-            "schema": "hafeniq.alert/v1", "kind": "alert" if opened else "update",
-            "incident": {"id": incident_id, "correlation_key": key, "risk_score": risk.score,
-                         "confidence": [risk.low, risk.high],
-                         "severity": severity_for(risk.score), "action": action.value,
-                         "reason_codes": risk.reason_codes, "entities": entities,
-                         "summary": summary, "explanation": _explain(risk)},
-            "tx_hashes": sorted({h for c in risk.contributions for h in c.finding.tx_hashes}),
-        }
-        alert_id: int = await conn.fetchval(
-            "INSERT INTO alerts (incident_id, decision_id, kind, severity, title, payload) "
-            "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id", incident_id, decision_id,
-            payload["kind"], severity_for(risk.score), summary[:200] or key, payload)
-        await enqueue_deliveries(conn, alert_id, self.channels)
-        return alert_id
-
-
-async def enqueue_deliveries(conn: Connection, alert_id: int, channels: Sequence[str]) -> None:
-    """One outbox row per channel; the idempotency key is stable across retries."""
-    for channel in channels:
-        await conn.execute(
-            "INSERT INTO alert_deliveries (alert_id, channel, idempotency_key) "
-            "VALUES ($1, $2, $3) ON CONFLICT (idempotency_key) DO NOTHING",
-            alert_id, channel, f"hafeniq-alert-{alert_id}-{channel}")
-
-
-_ORDER = [Action.ALLOW, Action.LOG_ONLY, Action.ALERT_ONLY, Action.THROTTLE, Action.CHALLENGE,
-          Action.QUARANTINE, Action.REJECT]
-
-
-def _rank(action: Action) -> int:
-    return _ORDER.index(action)
+        payload = alert_payload(
+            "alert" if opened else "update",
+            IncidentView(incident_id, key, risk.score, (risk.low, risk.high),
+                         severity_for(risk.score), action, risk.reason_codes, entities,
+                         summary, _explain(risk)),
+            [h for c in risk.contributions for h in c.finding.tx_hashes])
+        return await store_alert(conn, payload, self.channels, summary or key, decision_id)
 
 
 def _explain(risk: FusedRisk) -> list[dict[str, Any]]:

@@ -7,8 +7,8 @@ from typing import Any
 
 import asyncpg
 
-from hafeniq_chain.detect.finding import ConfidenceBand, FeatureDelta, Finding, Severity
-from hafeniq_chain.detect.reasons import ReasonCode
+from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Severity
+from hafeniq_chain.core.reasons import ReasonCode
 
 
 def finding_from_row(row: Mapping[str, Any] | asyncpg.Record) -> Finding:

@@ -17,7 +17,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from hafeniq_chain.detect.finding import Finding
+from hafeniq_chain.core.finding import Finding
 
 PRIOR = 0.05
 _EPS = 1e-4

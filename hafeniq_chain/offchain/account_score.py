@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
-from hafeniq_chain.detect.finding import FeatureDelta
-from hafeniq_chain.detect.reasons import ReasonCode
+from hafeniq_chain.core.finding import FeatureDelta
+from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.offchain.baseline import AccountBaseline, script_probability
 from hafeniq_chain.offchain.history import PastWithdrawal, since
 from hafeniq_chain.offchain.types import Contribution, ScoredWithdrawal

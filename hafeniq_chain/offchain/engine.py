@@ -19,14 +19,15 @@ from typing import cast
 import asyncpg
 
 from hafeniq_chain.config import ForecastSettings, WithdrawalSettings
-from hafeniq_chain.detect.finding import FeatureDelta
-from hafeniq_chain.detect.reasons import ReasonCode
+from hafeniq_chain.core.actions import Action
+from hafeniq_chain.core.finding import FeatureDelta
+from hafeniq_chain.core.forecast import AmountForecast, ForecastVerdict, check_amount
+from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.log import get_logger
 from hafeniq_chain.offchain.account_score import account_contributions
 from hafeniq_chain.offchain.baseline_cache import BaselineCache
 from hafeniq_chain.offchain.decision_rows import KeyRejected, PendingDecision, check_key
 from hafeniq_chain.offchain.decision_writer import DecisionWriter
-from hafeniq_chain.offchain.forecast import AmountForecast, ForecastVerdict, check_amount
 from hafeniq_chain.offchain.forecast_store import account_scope, load_forecast
 from hafeniq_chain.offchain.history import PastWithdrawal, before, since
 from hafeniq_chain.offchain.incident import record_incident
@@ -38,7 +39,6 @@ from hafeniq_chain.offchain.session import SessionAnalyser
 from hafeniq_chain.offchain.single_flight import SingleFlight
 from hafeniq_chain.offchain.store import decision_details, load_decision, request_payload
 from hafeniq_chain.offchain.types import (
-    Action,
     Contribution,
     PlatformState,
     ScoredWithdrawal,
@@ -78,8 +78,8 @@ class WithdrawalRiskEngine:
 
     def action_for(self, score: int) -> Action:
         if score >= self.settings.block_at:
-            return Action.BLOCKED
-        return Action.HOLD if score >= self.settings.hold_at else Action.APPROVED
+            return Action.REJECT
+        return Action.QUARANTINE if score >= self.settings.hold_at else Action.ALLOW
 
     async def score(self, req: ScoredWithdrawal) -> ScoreResult:
         """Score, store and audit ``req``; a repeated request id returns the stored decision.
@@ -116,7 +116,7 @@ class WithdrawalRiskEngine:
         score = min(1000, sum(c.points for c in parts))
         action = self.action_for(score)
         if verdict.rejects:
-            action = Action.BLOCKED
+            action = Action.REJECT
             parts.append(self._forecast_contribution(verdict))
         transition = self._transition(req.tenant, view.state)
         half = round(40 + 400 / math.sqrt(base.samples + 1))

@@ -38,7 +38,7 @@ async def record_incident(conn: asyncpg.Connection, tenant: str, view: PlatformV
         incident_id: int = await conn.fetchval(
             "INSERT INTO incidents (correlation_key, risk_score, confidence_low,"
             " confidence_high, severity, action, reason_codes, entities, summary, details)"
-            " VALUES ($1, $2, $2, 1000, 'critical', 'BLOCKED', $3, $4, $5, $6) RETURNING id",
+            " VALUES ($1, $2, $2, 1000, 'critical', 'reject', $3, $4, $5, $6) RETURNING id",
             key, score, ["ADDRESS_CONVERGENCE"], entities,
             "Coordinated multi-account withdrawal attack", details)
         if channels:

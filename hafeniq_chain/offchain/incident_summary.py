@@ -13,6 +13,8 @@ from typing import Any, Protocol
 
 import asyncpg
 
+from hafeniq_chain.core.actions import Action
+
 
 @dataclass(frozen=True)
 class IncidentSummary:
@@ -55,8 +57,8 @@ async def summarise_incident(conn: asyncpg.Connection, incident_id: int, tenant:
         " AND created_at >= $3::timestamptz - interval '1 hour' ORDER BY id", tenant, frozen,
         incident["opened_at"])
     rows = [r for r in rows if r["details"]["destination"] in set(incident["entities"])]
-    blocked = [r for r in rows if r["action"] == "BLOCKED"]
-    approved = [r for r in rows if r["action"] == "APPROVED"]
+    blocked = [r for r in rows if r["action"] == Action.REJECT]
+    approved = [r for r in rows if r["action"] == Action.ALLOW]
     protected: dict[str, Decimal] = {}
     for r in blocked:
         asset = r["details"]["asset"]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from hafeniq_chain.core.actions import Action
 from hafeniq_chain.offchain.baseline import AccountBaseline
 from hafeniq_chain.offchain.platform import PlatformView
-from hafeniq_chain.offchain.types import Action, ScoredWithdrawal
+from hafeniq_chain.offchain.types import ScoredWithdrawal
 
 
 def screening_lines(req: ScoredWithdrawal, base: AccountBaseline, view: PlatformView,
@@ -27,5 +28,5 @@ def screening_lines(req: ScoredWithdrawal, base: AccountBaseline, view: Platform
         lines.append(f"PLATFORM status:{transition}")
     if view.freeze_accounts:
         lines.append(f"RISK_ENGINE freeze_accounts count:{len(view.freeze_accounts)}")
-    lines.append(f"score:{score}/1000 action:{action.value}")
+    lines.append(f"score:{score}/1000 action:{action.verdict}")
     return lines

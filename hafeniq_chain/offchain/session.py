@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 import asyncpg
 import numpy as np
 
-from hafeniq_chain.detect.finding import FeatureDelta
-from hafeniq_chain.detect.reasons import ReasonCode
+from hafeniq_chain.core.finding import FeatureDelta
+from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.offchain.markov import RouteModel
 from hafeniq_chain.offchain.recent_logins import RecentLogins
 from hafeniq_chain.offchain.single_flight import SingleFlight

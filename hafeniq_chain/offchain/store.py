@@ -7,10 +7,10 @@ from typing import Any
 
 import asyncpg
 
-from hafeniq_chain.detect.finding import FeatureDelta
-from hafeniq_chain.detect.reasons import ReasonCode
+from hafeniq_chain.core.actions import Action
+from hafeniq_chain.core.finding import FeatureDelta
+from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.offchain.types import (
-    Action,
     Contribution,
     PlatformState,
     ScoredWithdrawal,

@@ -8,14 +8,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from hafeniq_chain.detect.finding import FeatureDelta
-from hafeniq_chain.detect.reasons import ReasonCode
-
-
-class Action(StrEnum):
-    APPROVED = "APPROVED"
-    HOLD = "HOLD"
-    BLOCKED = "BLOCKED"
+from hafeniq_chain.core.actions import Action
+from hafeniq_chain.core.finding import FeatureDelta
+from hafeniq_chain.core.reasons import ReasonCode
 
 
 class PlatformState(StrEnum):
@@ -73,7 +68,7 @@ class ScoreResult:
 
     def as_response(self) -> dict[str, Any]:
         return {
-            "request_id": self.request_id, "score": self.score, "action": str(self.action),
+            "request_id": self.request_id, "score": self.score, "action": self.action.verdict,
             "confidence": {"low": self.confidence_low, "high": self.confidence_high},
             "reason_codes": sorted({str(c.code) for c in self.contributions}),
             "reasons": [c.as_dict() for c in self.contributions],

@@ -12,9 +12,9 @@ from typing import Any
 
 import asyncpg
 
+from hafeniq_chain.core.finding import Finding
 from hafeniq_chain.decode.records import BlockBundle
 from hafeniq_chain.detect.base import DetectionContext, Detector
-from hafeniq_chain.detect.finding import Finding
 from hafeniq_chain.fuse.engine import IncidentEngine
 from hafeniq_chain.log import get_logger
 from hafeniq_chain.store.findings import insert_findings

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hafeniq_chain.detect.finding import Finding
+from hafeniq_chain.core.finding import Finding
 from hafeniq_chain.metrics import FINDINGS
 from hafeniq_chain.store.database import Connection
 

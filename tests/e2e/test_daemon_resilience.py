@@ -21,10 +21,10 @@ from web3 import Web3
 
 from hafeniq_chain.alert.receiver import WebhookReceiver
 from hafeniq_chain.chain.anvil import AnvilNode, AnvilOptions, free_port
-from hafeniq_chain.detect.finding import ConfidenceBand, Finding, Severity
-from hafeniq_chain.detect.reasons import ReasonCode
+from hafeniq_chain.core.finding import ConfidenceBand, Finding, Severity
+from hafeniq_chain.core.policy import Policy
+from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.fuse.engine import IncidentEngine
-from hafeniq_chain.fuse.policy import Policy
 
 pytestmark = pytest.mark.e2e
 REPO = Path(__file__).resolve().parents[2]

@@ -10,10 +10,10 @@ import pytest
 
 from hafeniq_chain.alert.channels import SendResult
 from hafeniq_chain.alert.outbox import OutboxLoop
-from hafeniq_chain.detect.finding import ConfidenceBand, Finding, Severity
-from hafeniq_chain.detect.reasons import ReasonCode
+from hafeniq_chain.core.finding import ConfidenceBand, Finding, Severity
+from hafeniq_chain.core.policy import Policy
+from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.fuse.engine import IncidentEngine
-from hafeniq_chain.fuse.policy import Policy
 
 pytestmark = pytest.mark.integration
 

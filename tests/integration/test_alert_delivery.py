@@ -14,10 +14,10 @@ from hafeniq_chain.alert.channels import WebhookChannel
 from hafeniq_chain.alert.outbox import OutboxLoop
 from hafeniq_chain.alert.receiver import WebhookReceiver
 from hafeniq_chain.chain.anvil import free_port
-from hafeniq_chain.detect.finding import ConfidenceBand, Finding, Severity
-from hafeniq_chain.detect.reasons import ReasonCode
+from hafeniq_chain.core.finding import ConfidenceBand, Finding, Severity
+from hafeniq_chain.core.policy import Policy
+from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.fuse.engine import IncidentEngine
-from hafeniq_chain.fuse.policy import Policy
 
 pytestmark = pytest.mark.integration
 README = Path(__file__).resolve().parents[2] / "README.md"

@@ -11,11 +11,11 @@ import pytest
 from hafeniq_chain.api.app import create_app
 from hafeniq_chain.api.keys import create_api_key
 from hafeniq_chain.config import load_settings
-from hafeniq_chain.detect.finding import ConfidenceBand, Finding, Severity
-from hafeniq_chain.detect.reasons import ReasonCode
+from hafeniq_chain.core.finding import ConfidenceBand, Finding, Severity
+from hafeniq_chain.core.policy import Policy
+from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.fuse.calibration import detector_weights
 from hafeniq_chain.fuse.engine import IncidentEngine
-from hafeniq_chain.fuse.policy import Policy
 
 pytestmark = pytest.mark.integration
 

@@ -27,7 +27,7 @@ def _pending(request_id: str, n: int = 0) -> PendingDecision:
     req = ScoredWithdrawal("acme", request_id, f"acct-{n % 7}", "0x" + "ab" * 20, "USDT",
                            Decimal("250"), T0 + timedelta(seconds=n))
     return PendingDecision(req, {"destination": req.destination, "amount": "250"}, 120 + n,
-                           "APPROVED", ["NEW_DESTINATION"], {"score": 120 + n})
+                           "allow", ["NEW_DESTINATION"], {"score": 120 + n})
 
 
 async def _chain_is_whole(pool: asyncpg.Pool, decisions: int) -> None:

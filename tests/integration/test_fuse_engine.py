@@ -9,10 +9,10 @@ import asyncpg
 import pytest
 
 from hafeniq_chain.audit import verify_chain
-from hafeniq_chain.detect.finding import ConfidenceBand, FeatureDelta, Finding, Severity
-from hafeniq_chain.detect.reasons import ReasonCode
+from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Severity
+from hafeniq_chain.core.policy import Policy
+from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.fuse.engine import IncidentEngine
-from hafeniq_chain.fuse.policy import Policy
 
 pytestmark = pytest.mark.integration
 START = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -75,7 +75,7 @@ async def test_simulate_and_allowlist_record_without_alerting(pool: asyncpg.Pool
 
 
 async def test_decision_stream_shift_becomes_its_own_incident(pool: asyncpg.Pool) -> None:
-    from hafeniq_chain.detect.stats import Ewma
+    from hafeniq_chain.core.stats import Ewma
     from hafeniq_chain.fuse.decision_drift import DecisionStreamMonitor, check_decision_stream
 
     engine = IncidentEngine(pool, Policy(), ["webhook"], weights={})

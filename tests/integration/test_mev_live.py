@@ -11,9 +11,9 @@ from hafeniq_chain.chain.anvil import AnvilNode
 from hafeniq_chain.chain.follower import Follower
 from hafeniq_chain.chain.indexer import BlockIndexer
 from hafeniq_chain.chain.rpc import RpcClient
+from hafeniq_chain.core.policy import Policy
 from hafeniq_chain.detect.registry import build_detectors
 from hafeniq_chain.fuse.engine import IncidentEngine
-from hafeniq_chain.fuse.policy import Policy
 from hafeniq_chain.replay.pipeline import DetectionHook
 from tests.support.contracts import deploy
 

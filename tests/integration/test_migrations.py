@@ -83,3 +83,35 @@ async def test_holds_max_uint256_exactly(pool: asyncpg.Pool) -> None:
         " VALUES (1, '0xa', '0xb', 'erc20', '0xt', 1, $1, 1, 1)", max_uint)
     assert await pool.fetchval("SELECT total FROM edges") == max_uint
     assert await pool.fetchval("SELECT total::text FROM edges") == str(max_uint)
+
+
+async def test_action_vocabulary_migration_rewrites_old_rows(empty_dsn: str,
+                                                             tmp_path: Path) -> None:
+    """Rows the withdrawal engine wrote in its API words become the one lowercase action,
+    and a later write in another casing is refused by the constraint."""
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    for sql in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        if sql.name < "0034":
+            shutil.copy(sql, migrations / sql.name)
+    pool = await create_pool(empty_dsn)
+    try:
+        await migrate(pool, migrations)
+        for word in ("BLOCKED", "HOLD", "APPROVED", "quarantine"):
+            await pool.execute(
+                "INSERT INTO incidents (correlation_key, risk_score, confidence_low, "
+                "confidence_high, severity, action, summary) VALUES ($1, 900, 800, 1000, "
+                "'critical', $1, '')", word)
+            await pool.execute("INSERT INTO decisions (subject, risk_score, action) "
+                               "VALUES ($1, 900, $1)", word)
+        await migrate(pool)
+        incidents = dict(await pool.fetch("SELECT correlation_key, action FROM incidents"))
+        decisions = dict(await pool.fetch("SELECT subject, action FROM decisions"))
+        expected = {"BLOCKED": "reject", "HOLD": "quarantine", "APPROVED": "allow",
+                    "quarantine": "quarantine"}
+        assert incidents == expected and decisions == expected
+        with pytest.raises(asyncpg.CheckViolationError):
+            await pool.execute("INSERT INTO decisions (subject, risk_score, action) "
+                               "VALUES ('x', 1, 'BLOCKED')")
+    finally:
+        await pool.close()

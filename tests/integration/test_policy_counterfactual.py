@@ -7,11 +7,11 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from hafeniq_chain.detect.finding import ConfidenceBand, Finding, Severity
-from hafeniq_chain.detect.reasons import ReasonCode
+from hafeniq_chain.core.finding import ConfidenceBand, Finding, Severity
+from hafeniq_chain.core.policy import Policy, Thresholds
+from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.fuse.counterfactual import counterfactual
 from hafeniq_chain.fuse.engine import IncidentEngine
-from hafeniq_chain.fuse.policy import Policy, Thresholds
 from tests.support.cli import run_cli
 
 pytestmark = pytest.mark.integration

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from eth_abi import encode
 from eth_utils import keccak
 
+from hafeniq_chain.core.finding import Finding
 from hafeniq_chain.decode.records import BlockBundle, LogRecord, TransferRecord, TxRecord
 from hafeniq_chain.detect.base import DetectionContext, Detector
-from hafeniq_chain.detect.finding import Finding
 
 
 def addr(n: int) -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from eth_abi import encode
 
+from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.detect.base import DetectionContext
 from hafeniq_chain.detect.bridge_drain import BridgeDrainDetector
 from hafeniq_chain.detect.fund_tracing import FundTracingDetector
 from hafeniq_chain.detect.incident_links import Lead, links
-from hafeniq_chain.detect.reasons import ReasonCode
 from tests.support.blocks import BlockBuilder, addr, run_blocks, word
 
 ESCROW, TOKEN, THIEF = addr(0xE5), addr(0x70), addr(0xBAD)

@@ -13,10 +13,11 @@ from hafeniq_chain.alert.slack import (
     MAX_SECTION_TEXT,
     slack_message,
 )
-from hafeniq_chain.detect.finding import ConfidenceBand, FeatureDelta, Finding, Severity
-from hafeniq_chain.detect.reasons import ReasonCode
+from hafeniq_chain.core.actions import Action
+from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Severity
+from hafeniq_chain.core.policy import Policy
+from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.fuse.fusion import fuse
-from hafeniq_chain.fuse.policy import Action, Policy
 
 
 def f(detector: str, score: float, key: str = "k", code: ReasonCode = ReasonCode.FLASH_BURST

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.detect.base import DetectionContext
 from hafeniq_chain.detect.governance_flash import FlashLoanVoteDetector
-from hafeniq_chain.detect.reasons import ReasonCode
 from tests.unit.governance_blocks import E18, GOV, TOKEN, ZERO, BlockBuilder, addr
 
 CTX = DetectionContext(chain_id=31337)

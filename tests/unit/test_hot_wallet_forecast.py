@@ -6,11 +6,11 @@ import random
 from pathlib import Path
 
 from hafeniq_chain.config import ForecastSettings, Settings, StoreSettings, WatchSettings
+from hafeniq_chain.core.finding import Severity
+from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, TransferRecord
 from hafeniq_chain.detect.base import DetectionContext
-from hafeniq_chain.detect.finding import Severity
 from hafeniq_chain.detect.hot_wallet_forecast import HotWalletForecastDetector
-from hafeniq_chain.detect.reasons import ReasonCode
 
 HOT = "0x" + "aa" * 20
 TOKEN = "0x" + "cc" * 20

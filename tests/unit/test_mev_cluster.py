@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import random
 
+from hafeniq_chain.core.finding import Finding
+from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, SwapRecord, TxRecord
 from hafeniq_chain.detect.base import DetectionContext
-from hafeniq_chain.detect.finding import Finding
 from hafeniq_chain.detect.mev_cluster import MevClusterDetector, adjacency_marks
-from hafeniq_chain.detect.reasons import ReasonCode
 
 POOL = "0x" + "77" * 20
 A, B = "0x" + "0a" * 20, "0x" + "0b" * 20

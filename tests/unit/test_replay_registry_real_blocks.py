@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from hafeniq_chain.core.finding import Finding
 from hafeniq_chain.detect.base import DetectionContext
-from hafeniq_chain.detect.finding import Finding
 from hafeniq_chain.detect.registry import DETECTOR_FACTORIES, build_detectors
 from hafeniq_chain.replay.mev_inspect import read_mev_inspect
 from hafeniq_chain.replay.pipeline import detect_block

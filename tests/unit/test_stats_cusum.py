@@ -7,7 +7,7 @@ import random
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hafeniq_chain.detect.stats import Cusum, Ewma
+from hafeniq_chain.core.stats import Cusum, Ewma
 from hafeniq_chain.fuse.decision_drift import DecisionStreamMonitor
 
 

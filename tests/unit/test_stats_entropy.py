@@ -7,7 +7,7 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hafeniq_chain.detect.stats import BlendedBaseline, robust_z, shannon_entropy
+from hafeniq_chain.core.stats import BlendedBaseline, robust_z, shannon_entropy
 
 
 @given(st.lists(st.integers(0, 1000), min_size=1, max_size=50))

@@ -13,7 +13,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 
 from hafeniq_chain.api.app import create_app
 from hafeniq_chain.config import ForecastSettings
-from hafeniq_chain.offchain.forecast import DETECTOR, check_amount, train_forecast
+from hafeniq_chain.core.forecast import DETECTOR, check_amount, train_forecast
 from hafeniq_chain.offchain.forecast_schedule import (
     JOB_ID,
     PURGE_JOB_ID,

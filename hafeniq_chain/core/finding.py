@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from hafeniq_chain.detect.reasons import ReasonCode
+from hafeniq_chain.core.reasons import ReasonCode
 
 FINDING_STATUSES = ("open", "confirmed", "retracted")
 

@@ -13,26 +13,11 @@ import hashlib
 import json
 from collections.abc import Mapping
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-
-class Action(StrEnum):
-    """What the engine recommends (and, in enforcing integrations, does)."""
-
-    ALLOW = "allow"
-    LOG_ONLY = "log_only"
-    ALERT_ONLY = "alert_only"
-    THROTTLE = "throttle"
-    CHALLENGE = "challenge"
-    QUARANTINE = "quarantine"
-    REJECT = "reject"
-
-
-ALERTING = frozenset({Action.ALERT_ONLY, Action.THROTTLE, Action.CHALLENGE,
-                      Action.QUARANTINE, Action.REJECT})
+from hafeniq_chain.core.actions import Action
 
 
 class Thresholds(BaseModel):
