@@ -21,12 +21,12 @@ from eth_utils.crypto import keccak
 from hafeniq_chain.decode.records import BlockBundle, LogRecord, TransferRecord, TxRecord
 from hafeniq_chain.decode.swaps import V2_SWAP
 from hafeniq_chain.detect.base import DetectionContext
-from hafeniq_chain.detect.bridge_drain import BridgeDrainDetector
-from hafeniq_chain.detect.bridging import CopycatWaveDetector
-from hafeniq_chain.detect.fund_tracing import FundTracingDetector
-from hafeniq_chain.detect.incident_links import Lead, links
-from hafeniq_chain.detect.liquidity import LiquidityRugDetector
-from hafeniq_chain.detect.liquidity_pools import SYNC
+from hafeniq_chain.detect.bridge.bridge_drain import BridgeDrainDetector
+from hafeniq_chain.detect.bridge.copycat_wave import CopycatWaveDetector
+from hafeniq_chain.detect.bridge.fund_tracing import FundTracingDetector
+from hafeniq_chain.detect.bridge.incident_links import Lead, links
+from hafeniq_chain.detect.liquidity.liquidity_rug import LiquidityRugDetector
+from hafeniq_chain.detect.liquidity.pools import SYNC
 
 ESCROW, TOKEN = "0x" + "e5" * 20, "0x" + "70" * 20
 WITHDRAWAL = "0x" + keccak(text="Withdrawal(address,address,uint256,uint256,bytes32)").hex()

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from hafeniq_chain.detect.arbitrage import ArbitrageDetector
 from hafeniq_chain.detect.base import Detector
-from hafeniq_chain.detect.bridge_drain import BridgeDrainDetector
-from hafeniq_chain.detect.bridging import CopycatWaveDetector
-from hafeniq_chain.detect.drift import DriftDetector
-from hafeniq_chain.detect.fund_tracing import FundTracingDetector
-from hafeniq_chain.detect.governance_flash import FlashLoanVoteDetector
-from hafeniq_chain.detect.governance_signals import GovernanceSignalsDetector
-from hafeniq_chain.detect.hot_wallet_forecast import HotWalletForecastDetector
-from hafeniq_chain.detect.jit import JitDetector
-from hafeniq_chain.detect.liquidity import LiquidityRugDetector
-from hafeniq_chain.detect.mev_cluster import MevClusterDetector
-from hafeniq_chain.detect.privileged_proposal import PrivilegedProposalDetector
-from hafeniq_chain.detect.sandwich import SandwichDetector
-from hafeniq_chain.detect.sandwich_setup import SandwichSetupDetector
-from hafeniq_chain.detect.voting_ring import VotingRingDetector
+from hafeniq_chain.detect.bridge.bridge_drain import BridgeDrainDetector
+from hafeniq_chain.detect.bridge.copycat_wave import CopycatWaveDetector
+from hafeniq_chain.detect.bridge.fund_tracing import FundTracingDetector
+from hafeniq_chain.detect.drift.drift import DriftDetector
+from hafeniq_chain.detect.governance.flash_loan_vote import FlashLoanVoteDetector
+from hafeniq_chain.detect.governance.governance_signals import GovernanceSignalsDetector
+from hafeniq_chain.detect.governance.privileged_proposal import PrivilegedProposalDetector
+from hafeniq_chain.detect.governance.voting_ring import VotingRingDetector
+from hafeniq_chain.detect.liquidity.liquidity_rug import LiquidityRugDetector
+from hafeniq_chain.detect.mev.arbitrage import ArbitrageDetector
+from hafeniq_chain.detect.mev.jit import JitDetector
+from hafeniq_chain.detect.mev.mev_cluster import MevClusterDetector
+from hafeniq_chain.detect.mev.sandwich import SandwichDetector
+from hafeniq_chain.detect.mev.sandwich_setup import SandwichSetupDetector
+from hafeniq_chain.detect.wallet.hot_wallet_forecast import HotWalletForecastDetector
 
 DETECTOR_FACTORIES: dict[str, Callable[[], Detector]] = {
     "sandwich": SandwichDetector,

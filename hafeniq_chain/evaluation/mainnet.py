@@ -12,8 +12,8 @@ from collections.abc import Hashable
 from pathlib import Path
 from typing import TypeVar
 
-from hafeniq_chain.detect.arbitrage import find_arbitrages
-from hafeniq_chain.detect.sandwich import find_sandwiches
+from hafeniq_chain.detect.mev.arbitrage import find_arbitrages
+from hafeniq_chain.detect.mev.sandwich import find_sandwiches
 from hafeniq_chain.evaluation.scoring import Counts
 from hafeniq_chain.replay.mev_inspect import read_mev_inspect
 

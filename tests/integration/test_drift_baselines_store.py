@@ -7,7 +7,7 @@ import random
 import asyncpg
 
 from hafeniq_chain.detect.base import DetectionContext
-from hafeniq_chain.detect.drift import DriftConfig, DriftDetector
+from hafeniq_chain.detect.drift.drift import DriftConfig, DriftDetector
 from hafeniq_chain.store.baselines import load_baselines, save_baselines
 from tests.unit.test_drift_detector import _benign_block, _bundle
 

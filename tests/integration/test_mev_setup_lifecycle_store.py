@@ -11,7 +11,7 @@ import pytest
 from hafeniq_chain.core.policy import Policy
 from hafeniq_chain.decode.records import PendingTxRecord
 from hafeniq_chain.detect.base import DetectionContext
-from hafeniq_chain.detect.sandwich_setup import SandwichSetupDetector
+from hafeniq_chain.detect.mev.sandwich_setup import SandwichSetupDetector
 from hafeniq_chain.fuse.engine import IncidentEngine
 from tests.support.pending_swaps import (
     BOT,

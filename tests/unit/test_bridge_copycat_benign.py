@@ -7,7 +7,7 @@ import random
 
 from hafeniq_chain.decode.records import BlockBundle, LogRecord
 from hafeniq_chain.detect.base import DetectionContext
-from hafeniq_chain.detect.bridging import CopycatWaveDetector
+from hafeniq_chain.detect.bridge.copycat_wave import CopycatWaveDetector
 
 BRIDGE = "0x" + "ab" * 20
 TOPIC = "0x" + "11" * 32

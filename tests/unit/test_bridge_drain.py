@@ -9,8 +9,8 @@ from eth_abi import encode
 from hafeniq_chain.config import Settings
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.detect.base import DetectionContext
-from hafeniq_chain.detect.bridge_drain import BridgeDrainDetector
-from hafeniq_chain.detect.incident_links import links
+from hafeniq_chain.detect.bridge.bridge_drain import BridgeDrainDetector
+from hafeniq_chain.detect.bridge.incident_links import links
 from tests.support.blocks import BlockBuilder, addr, run_blocks, word
 
 ESCROW, TOKEN, RELAYER, THIEF = addr(0xE5), addr(0x70), addr(0x1E), addr(0xBAD)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from eth_abi import encode
 
 from hafeniq_chain.core.reasons import ReasonCode
-from hafeniq_chain.detect.bridging import CopycatWaveDetector
-from hafeniq_chain.detect.calldata_shape import differing_span, swapped_address
+from hafeniq_chain.detect.bridge.calldata_shape import differing_span, swapped_address
+from hafeniq_chain.detect.bridge.copycat_wave import CopycatWaveDetector
 from tests.support.blocks import BlockBuilder, addr, run_blocks
 
 BRIDGE, TOKEN = addr(0xB1), addr(0x70)

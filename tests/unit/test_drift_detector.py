@@ -10,7 +10,7 @@ from hafeniq_chain.core.finding import Finding
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, TxRecord
 from hafeniq_chain.detect.base import DetectionContext
-from hafeniq_chain.detect.drift import DriftConfig, DriftDetector, arg_bucket
+from hafeniq_chain.detect.drift.drift import DriftConfig, DriftDetector, arg_bucket
 
 POOL = "0x" + "aa" * 20
 SELECTOR = bytes.fromhex("a9059cbb")

@@ -6,9 +6,9 @@ from eth_abi import encode
 
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.detect.base import DetectionContext
-from hafeniq_chain.detect.bridge_drain import BridgeDrainDetector
-from hafeniq_chain.detect.fund_tracing import FundTracingDetector
-from hafeniq_chain.detect.incident_links import Lead, links
+from hafeniq_chain.detect.bridge.bridge_drain import BridgeDrainDetector
+from hafeniq_chain.detect.bridge.fund_tracing import FundTracingDetector
+from hafeniq_chain.detect.bridge.incident_links import Lead, links
 from tests.support.blocks import BlockBuilder, addr, run_blocks, word
 
 ESCROW, TOKEN, THIEF = addr(0xE5), addr(0x70), addr(0xBAD)

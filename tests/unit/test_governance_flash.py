@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.detect.base import DetectionContext
-from hafeniq_chain.detect.governance_flash import FlashLoanVoteDetector
+from hafeniq_chain.detect.governance.flash_loan_vote import FlashLoanVoteDetector
 from tests.unit.governance_blocks import E18, GOV, TOKEN, ZERO, BlockBuilder, addr
 
 CTX = DetectionContext(chain_id=31337)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hafeniq_chain.detect.governance import Vote
-from hafeniq_chain.detect.ring_graph import (
+from hafeniq_chain.detect.governance.events import Vote
+from hafeniq_chain.detect.governance.ring_graph import (
     RingRule,
     VoterFacts,
     eligible_voters,

@@ -8,8 +8,8 @@ from eth_utils.abi import function_signature_to_4byte_selector
 from hafeniq_chain.core.finding import Finding
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.detect.base import DetectionContext
-from hafeniq_chain.detect.governance_signals import GovernanceSignalsDetector
-from hafeniq_chain.detect.privileged_proposal import PrivilegedProposalDetector
+from hafeniq_chain.detect.governance.governance_signals import GovernanceSignalsDetector
+from hafeniq_chain.detect.governance.privileged_proposal import PrivilegedProposalDetector
 from tests.unit.governance_blocks import E18, GOV, TOKEN, BlockBuilder, addr
 
 CTX = DetectionContext(chain_id=31337)

@@ -10,7 +10,7 @@ from hafeniq_chain.core.finding import Severity
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, TransferRecord
 from hafeniq_chain.detect.base import DetectionContext
-from hafeniq_chain.detect.hot_wallet_forecast import HotWalletForecastDetector
+from hafeniq_chain.detect.wallet.hot_wallet_forecast import HotWalletForecastDetector
 
 HOT = "0x" + "aa" * 20
 TOKEN = "0x" + "cc" * 20

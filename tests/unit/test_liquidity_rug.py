@@ -5,7 +5,7 @@ from __future__ import annotations
 from eth_abi import encode
 
 from hafeniq_chain.core.reasons import ReasonCode
-from hafeniq_chain.detect.liquidity import LiquidityRugDetector
+from hafeniq_chain.detect.liquidity.liquidity_rug import LiquidityRugDetector
 from tests.support.blocks import BlockBuilder, addr, run_blocks, word
 
 PAIR, ROUTER, RUGGER = addr(0xA1), addr(0x20), addr(0xBAD)

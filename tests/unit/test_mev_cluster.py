@@ -9,7 +9,7 @@ from hafeniq_chain.core.finding import Finding
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, SwapRecord, TxRecord
 from hafeniq_chain.detect.base import DetectionContext
-from hafeniq_chain.detect.mev_cluster import MevClusterDetector, adjacency_marks
+from hafeniq_chain.detect.mev.mev_cluster import MevClusterDetector, adjacency_marks
 
 POOL = "0x" + "77" * 20
 A, B = "0x" + "0a" * 20, "0x" + "0b" * 20

@@ -6,7 +6,7 @@ import asyncio
 
 from hafeniq_chain.decode.records import BlockBundle, CallRecord, LogRecord, SwapRecord, TxRecord
 from hafeniq_chain.detect.base import DetectionContext
-from hafeniq_chain.detect.jit import JitDetector, get_jit_liquidity
+from hafeniq_chain.detect.mev.jit import JitDetector, get_jit_liquidity
 
 POOL = "0x" + "11" * 20
 LP = "0x" + "22" * 20

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from hafeniq_chain.decode.records import BlockBundle
-from hafeniq_chain.detect.arbitrage import find_arbitrages
-from hafeniq_chain.detect.sandwich import find_sandwiches
+from hafeniq_chain.detect.mev.arbitrage import find_arbitrages
+from hafeniq_chain.detect.mev.sandwich import find_sandwiches
 from hafeniq_chain.replay.mev_inspect import read_mev_inspect
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "mev-inspect-py"

@@ -9,8 +9,8 @@ from hafeniq_chain.core.finding import Finding
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import PendingTxRecord
 from hafeniq_chain.detect.base import DetectionContext
-from hafeniq_chain.detect.pending_intent import swap_intent
-from hafeniq_chain.detect.sandwich_setup import EXPIRY_BLOCKS, SandwichSetupDetector
+from hafeniq_chain.detect.mev.pending_intent import swap_intent
+from hafeniq_chain.detect.mev.sandwich_setup import EXPIRY_BLOCKS, SandwichSetupDetector
 from tests.support.pending_swaps import (
     BOT,
     OTHER,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hafeniq_chain.decode.records import BlockBundle, SwapRecord
 from hafeniq_chain.detect.base import DetectionContext
-from hafeniq_chain.detect.sandwich import SandwichDetector, find_sandwiches, unwinds
+from hafeniq_chain.detect.mev.sandwich import SandwichDetector, find_sandwiches, unwinds
 from hafeniq_chain.replay.mev_inspect import read_mev_inspect
 
 PAIR, WETH, TOKEN = "0x" + "99" * 20, "0x" + "0e" * 20, "0x" + "0a" * 20

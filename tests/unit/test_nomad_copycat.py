@@ -7,8 +7,8 @@ from pathlib import Path
 
 from hafeniq_chain.core.finding import Finding
 from hafeniq_chain.detect.base import DetectionContext
-from hafeniq_chain.detect.bridge_drain import BridgeDrainDetector
-from hafeniq_chain.detect.bridging import CopycatWaveDetector
+from hafeniq_chain.detect.bridge.bridge_drain import BridgeDrainDetector
+from hafeniq_chain.detect.bridge.copycat_wave import CopycatWaveDetector
 from hafeniq_chain.replay.eth_logs import looks_like_eth_logs, read_eth_logs
 from tests.support.blocks import run_blocks
 from tests.support.nomad_eth_logs import nomad_eth_logs

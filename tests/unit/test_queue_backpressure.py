@@ -6,7 +6,7 @@ from hafeniq_chain.chain.mempool import PendingStore
 from hafeniq_chain.decode.records import PendingTxRecord
 from hafeniq_chain.detect.base import DetectionContext
 from hafeniq_chain.detect.live import LiveDetection
-from hafeniq_chain.detect.sandwich_setup import SandwichSetupDetector
+from hafeniq_chain.detect.mev.sandwich_setup import SandwichSetupDetector
 
 
 def record(i: int) -> PendingTxRecord:

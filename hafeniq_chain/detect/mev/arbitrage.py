@@ -16,7 +16,7 @@ from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Se
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, SwapRecord
 from hafeniq_chain.detect.base import DetectionContext, Triggers
-from hafeniq_chain.detect.swap_order import position_key
+from hafeniq_chain.detect.mev.swap_order import position_key
 
 AMOUNT_TOLERANCE = 0.01
 

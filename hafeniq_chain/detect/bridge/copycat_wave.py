@@ -16,9 +16,9 @@ from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Se
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle
 from hafeniq_chain.detect.base import DetectionContext, Triggers
-from hafeniq_chain.detect.copycat_calls import CallWaveTracker, WaveHit
-from hafeniq_chain.detect.copycat_logs import LogWaveTracker
-from hafeniq_chain.detect.incident_links import links
+from hafeniq_chain.detect.bridge.copycat_calls import CallWaveTracker, WaveHit
+from hafeniq_chain.detect.bridge.copycat_logs import LogWaveTracker
+from hafeniq_chain.detect.bridge.incident_links import links
 
 
 class CopycatWaveDetector:

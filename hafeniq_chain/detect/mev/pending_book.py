@@ -12,7 +12,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from hafeniq_chain.decode.records import PendingTxRecord
-from hafeniq_chain.detect.pending_intent import SwapIntent, priority_fee
+from hafeniq_chain.detect.mev.pending_intent import SwapIntent, priority_fee
 
 
 @dataclass(frozen=True)

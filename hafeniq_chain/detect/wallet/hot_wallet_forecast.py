@@ -27,7 +27,7 @@ from hafeniq_chain.core.forecast import ForecastVerdict
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord, TransferRecord
 from hafeniq_chain.detect.base import DetectionContext, Triggers
-from hafeniq_chain.detect.wallet_forecast_state import ScopeState
+from hafeniq_chain.detect.wallet.wallet_forecast_state import ScopeState
 from hafeniq_chain.log import get_logger
 
 log = get_logger(__name__)

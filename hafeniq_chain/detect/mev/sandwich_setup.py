@@ -29,9 +29,9 @@ from hafeniq_chain.core.finding import ConfidenceBand, Finding, Severity
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord
 from hafeniq_chain.detect.base import DetectionContext, Triggers
-from hafeniq_chain.detect.pending_book import PendingBook, PendingSwap
-from hafeniq_chain.detect.pending_intent import intent_from_calls, priority_fee, swap_intent
-from hafeniq_chain.detect.sandwich import credible_sandwiches
+from hafeniq_chain.detect.mev.pending_book import PendingBook, PendingSwap
+from hafeniq_chain.detect.mev.pending_intent import intent_from_calls, priority_fee, swap_intent
+from hafeniq_chain.detect.mev.sandwich import credible_sandwiches
 from hafeniq_chain.log import get_logger
 
 log = get_logger(__name__)

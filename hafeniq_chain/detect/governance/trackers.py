@@ -12,7 +12,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from hafeniq_chain.core.stats import BlendedBaseline
-from hafeniq_chain.detect.governance import DelegationChange, ProposalCreated, VotesChange
+from hafeniq_chain.detect.governance.events import DelegationChange, ProposalCreated, VotesChange
 
 
 @dataclass(frozen=True)

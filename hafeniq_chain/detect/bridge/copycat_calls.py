@@ -16,7 +16,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from hafeniq_chain.decode.records import BlockBundle, TxRecord
-from hafeniq_chain.detect.calldata_shape import swapped_address
+from hafeniq_chain.detect.bridge.calldata_shape import swapped_address
 
 
 @dataclass(frozen=True)

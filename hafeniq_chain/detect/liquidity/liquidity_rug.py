@@ -19,7 +19,7 @@ from hafeniq_chain.core.stats import Ewma
 from hafeniq_chain.decode.normalize import TRANSFER_TOPIC
 from hafeniq_chain.decode.records import BlockBundle, LogRecord
 from hafeniq_chain.detect.base import DetectionContext, Triggers
-from hafeniq_chain.detect.liquidity_pools import (
+from hafeniq_chain.detect.liquidity.pools import (
     APPROVAL,
     BURN,
     POOL_TOPICS,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from hafeniq_chain.detect.governance import Vote
+from hafeniq_chain.detect.governance.events import Vote
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Se
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, SwapRecord
 from hafeniq_chain.detect.base import DetectionContext, Triggers
-from hafeniq_chain.detect.swap_order import block_order
+from hafeniq_chain.detect.mev.swap_order import block_order
 from hafeniq_chain.log import get_logger
 
 log = get_logger(__name__)

@@ -15,7 +15,7 @@ from hafeniq_chain.core.finding import FeatureDelta, Finding, Severity
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord
 from hafeniq_chain.detect.base import DetectionContext, Triggers
-from hafeniq_chain.detect.governance import ProposalCreated, band, proposals_in
+from hafeniq_chain.detect.governance.events import ProposalCreated, band, proposals_in
 
 PRIVILEGED_SIGNATURES = (
     # proxies and ownership

@@ -16,8 +16,8 @@ from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Se
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, TransferRecord
 from hafeniq_chain.detect.base import DetectionContext, Triggers
-from hafeniq_chain.detect.bridge_events import bridge_flows
-from hafeniq_chain.detect.incident_links import Lead, links
+from hafeniq_chain.detect.bridge.bridge_events import bridge_flows
+from hafeniq_chain.detect.bridge.incident_links import Lead, links
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,9 @@ from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.core.stats import Ewma
 from hafeniq_chain.decode.records import BlockBundle
 from hafeniq_chain.detect.base import DetectionContext, Triggers
-from hafeniq_chain.detect.bridge_events import BridgeFlow, bridge_flows
-from hafeniq_chain.detect.escrow_balances import BalanceSource, EscrowBook, IndexedBalances
-from hafeniq_chain.detect.incident_links import Lead, links
+from hafeniq_chain.detect.bridge.bridge_events import BridgeFlow, bridge_flows
+from hafeniq_chain.detect.bridge.escrow_balances import BalanceSource, EscrowBook, IndexedBalances
+from hafeniq_chain.detect.bridge.incident_links import Lead, links
 from hafeniq_chain.log import get_logger
 
 log = get_logger(__name__)

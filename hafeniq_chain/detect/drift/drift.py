@@ -29,7 +29,7 @@ from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Se
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord, TxRecord
 from hafeniq_chain.detect.base import DetectionContext, Triggers
-from hafeniq_chain.detect.drift_state import FunctionState
+from hafeniq_chain.detect.drift.drift_state import FunctionState
 
 
 @dataclass(frozen=True)

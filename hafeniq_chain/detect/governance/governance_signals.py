@@ -17,13 +17,13 @@ from hafeniq_chain.core.finding import FeatureDelta, Finding, Severity
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord
 from hafeniq_chain.detect.base import DetectionContext, Triggers
-from hafeniq_chain.detect.governance import (
+from hafeniq_chain.detect.governance.events import (
     band,
     delegations_in,
     proposals_in,
     votes_changes_in,
 )
-from hafeniq_chain.detect.governance_trackers import (
+from hafeniq_chain.detect.governance.trackers import (
     Burst,
     Concentration,
     ConcentrationTracker,

@@ -12,7 +12,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from hafeniq_chain.decode.records import BlockBundle
-from hafeniq_chain.detect.copycat_calls import DelayedPeak, WaveHit
+from hafeniq_chain.detect.bridge.copycat_calls import DelayedPeak, WaveHit
 
 
 @dataclass

@@ -25,8 +25,8 @@ from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.core.stats import BlendedBaseline
 from hafeniq_chain.decode.records import ZERO_ADDRESS, BlockBundle, LogRecord, PendingTxRecord
 from hafeniq_chain.detect.base import DetectionContext, Triggers
-from hafeniq_chain.detect.governance import VOTE_EVENTS, Vote, band, votes_in
-from hafeniq_chain.detect.ring_graph import (
+from hafeniq_chain.detect.governance.events import VOTE_EVENTS, Vote, band, votes_in
+from hafeniq_chain.detect.governance.ring_graph import (
     Ring,
     RingRule,
     VoterFacts,

@@ -13,8 +13,8 @@ from hafeniq_chain.core.finding import ConfidenceBand, Finding, Severity
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord
 from hafeniq_chain.detect.base import DetectionContext, Triggers
-from hafeniq_chain.detect.liquidity_pools import BURN as V2_BURN
-from hafeniq_chain.detect.liquidity_pools import MINT as V2_MINT
+from hafeniq_chain.detect.liquidity.pools import BURN as V2_BURN
+from hafeniq_chain.detect.liquidity.pools import MINT as V2_MINT
 
 MINT_TOPICS = frozenset({
     "0x7a53080ba414158be7ec69b987b5fb7d07dee101fe85488f0853ae16239d0bde",  # V3 Mint

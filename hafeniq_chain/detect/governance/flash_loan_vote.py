@@ -26,7 +26,7 @@ from hafeniq_chain.decode.records import (
     TransferRecord,
 )
 from hafeniq_chain.detect.base import DetectionContext, Triggers
-from hafeniq_chain.detect.governance import (
+from hafeniq_chain.detect.governance.events import (
     DelegationChange,
     Vote,
     band,

@@ -1,0 +1,1 @@
+"""bridge detectors and the helpers only they use."""

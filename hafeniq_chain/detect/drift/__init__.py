@@ -1,0 +1,1 @@
+"""drift detectors and the helpers only they use."""

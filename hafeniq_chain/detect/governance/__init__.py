@@ -1,0 +1,1 @@
+"""governance detectors and the helpers only they use."""

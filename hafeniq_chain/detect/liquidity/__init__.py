@@ -1,0 +1,1 @@
+"""liquidity detectors and the helpers only they use."""

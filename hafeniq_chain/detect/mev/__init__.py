@@ -1,0 +1,1 @@
+"""mev detectors and the helpers only they use."""

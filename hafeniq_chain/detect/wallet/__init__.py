@@ -1,0 +1,1 @@
+"""wallet detectors and the helpers only they use."""
