@@ -38,8 +38,8 @@ from hafeniq_chain.decode.abi_registry import AbiRegistry
 from hafeniq_chain.decode.normalize import normalize_block
 from hafeniq_chain.decode.records import BlockBundle
 from hafeniq_chain.detect.base import DetectionContext
+from hafeniq_chain.detect.pipeline import DetectionPipeline
 from hafeniq_chain.detect.registry import build_detectors
-from hafeniq_chain.replay.pipeline import detect_block
 from hafeniq_chain.store.database import create_pool
 from hafeniq_chain.store.embedded import EmbeddedPostgres
 from hafeniq_chain.store.migrator import migrate
@@ -107,12 +107,11 @@ async def _decode(http_url: str, first: int, last: int) -> tuple[list[BlockBundl
 async def _detector_times(bundles: list[BlockBundle], pool: Any) -> list[float]:
     """Per-block time of every registered detector, fresh, over the benign blocks in order
     (with the daemon's database behind them, as at the head)."""
-    detectors = build_detectors()
-    ctx = DetectionContext(chain_id=31337, pool=pool)
+    pipeline = DetectionPipeline(build_detectors(), DetectionContext(chain_id=31337, pool=pool))
     times = []
     for bundle in bundles:
         started = time.perf_counter()
-        await detect_block(bundle, detectors, ctx)
+        await pipeline.detect_block(bundle)
         times.append(time.perf_counter() - started)
     return times
 

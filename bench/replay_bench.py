@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from hafeniq_chain.detect.base import DetectionContext
+from hafeniq_chain.detect.pipeline import DetectionPipeline
 from hafeniq_chain.detect.registry import build_detectors
 from hafeniq_chain.replay.mev_inspect import bundle_from_mev_inspect
-from hafeniq_chain.replay.pipeline import detect_block
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 BLOCKS_DIR = SHARED / "mev-inspect-py" / "blocks"
@@ -32,9 +32,9 @@ async def _round(raws: list[dict[str, object]]) -> tuple[float, int, list[float]
     for raw in raws:
         bundle = bundle_from_mev_inspect(raw)
         traces += len(bundle.calls)
-        ctx = DetectionContext(chain_id=bundle.chain_id)
+        pipeline = DetectionPipeline(detectors, DetectionContext(chain_id=bundle.chain_id))
         t0 = time.perf_counter()
-        await detect_block(bundle, detectors, ctx)
+        await pipeline.detect_block(bundle)
         detect_times.append(time.perf_counter() - t0)
     return time.perf_counter() - started, traces, detect_times
 

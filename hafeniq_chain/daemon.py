@@ -33,12 +33,10 @@ from hafeniq_chain.chain.simulator import NodeSimulator
 from hafeniq_chain.chain.subscriptions import Subscriber
 from hafeniq_chain.config import Settings
 from hafeniq_chain.decode.abi_registry import AbiRegistry
-from hafeniq_chain.detect.live import LiveDetection
-from hafeniq_chain.detect.registry import build_detectors
+from hafeniq_chain.detect.pipeline import build_pipeline
 from hafeniq_chain.fuse.decision_drift import DecisionStreamMonitor, check_decision_stream
 from hafeniq_chain.fuse.engine import IncidentEngine
 from hafeniq_chain.log import get_logger
-from hafeniq_chain.replay.pipeline import DetectionHook
 
 log = get_logger(__name__)
 
@@ -73,15 +71,14 @@ class Daemon:
                                     fetch_traces=chain.fetch_traces)
         self.channels = channels_from_settings(self.settings.alerts, console=self.console_alerts)
         self.engine = IncidentEngine(self.pool, self.settings.policy, list(self.channels))
-        detectors = build_detectors(self.settings.detect.disabled,
-                                    self.settings.detect.experimental)
-        hook = DetectionHook(self.engine, detectors, chain.chain_id, self.settings)
-        hook.ctx.simulator = NodeSimulator(self.rpc)  # pending txs of bots' own contracts
-        self.live = LiveDetection(self.engine, detectors, hook.ctx)
-        self.hooks = [hook, *self.hooks]
+        # NOTE: the simulator reveals the swaps inside pending txs of bots' own contracts.
+        self.live = build_pipeline(self.settings.detection(), chain.chain_id, self.pool,
+                                   sink=self.engine, simulator=NodeSimulator(self.rpc))
+        self.hooks = [self.live, *self.hooks]
         alerts = self.settings.alerts
         detect = self.settings.detect
-        self.decision_monitor = DecisionStreamMonitor(k=detect.cusum_k, h=detect.cusum_h)
+        self.decision_monitor = DecisionStreamMonitor(k=detect.drift.cusum_k,
+                                                     h=detect.drift.cusum_h)
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.outbox = OutboxLoop(self.pool, self.channels, max_attempts=alerts.max_attempts,
                                  backoff_base_s=alerts.backoff_base_s,

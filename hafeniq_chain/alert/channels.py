@@ -18,7 +18,7 @@ from rich.panel import Panel
 
 from hafeniq_chain.alert.signing import sign
 from hafeniq_chain.alert.slack import slack_message
-from hafeniq_chain.config import AlertSettings
+from hafeniq_chain.core.settings import AlertSettings
 
 
 @dataclass(frozen=True)

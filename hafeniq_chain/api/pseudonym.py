@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from hafeniq_chain.config import PrivacySettings
+from hafeniq_chain.core.settings import PrivacySettings
 from hafeniq_chain.log import get_logger
 
 log = get_logger(__name__)

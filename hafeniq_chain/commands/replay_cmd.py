@@ -67,7 +67,12 @@ def replay_command(
     if not files:
         console.print("[red]give recorded block files, or --policy FILE[/red]")
         raise typer.Exit(2)
-    detectors = build_detectors(settings.detect.disabled, settings.detect.experimental)
+    try:
+        detection = settings.detection()
+        build_detectors(detection)  # unknown names in detect.disabled: fail before work
+    except ValueError as exc:
+        console.print(f"[red]bad [detect] settings[/red] {exc}")
+        raise typer.Exit(2) from None
 
     def bundles() -> Iterator[BlockBundle]:
         for path in sorted(files, key=lambda p: p.name):
@@ -76,7 +81,7 @@ def replay_command(
     async def _run() -> int:
         count = 0
         async with open_database(settings.store) as pool:
-            async for stored in replay_bundles(bundles(), detectors, pool):
+            async for stored in replay_bundles(bundles(), detection, pool):
                 count += 1
                 if jsonl:
                     typer.echo(json.dumps(finding_line(stored), sort_keys=True))

@@ -20,7 +20,8 @@ from web3 import Web3
 
 from hafeniq_chain.api.app import create_app
 from hafeniq_chain.api.keys import create_api_key
-from hafeniq_chain.config import Settings, WatchSettings
+from hafeniq_chain.config import Settings
+from hafeniq_chain.core.settings import WatchSettings
 from hafeniq_chain.daemon import Daemon
 from hafeniq_chain.evaluation.labels import AttackLabel
 from hafeniq_chain.evaluation.scoring import EvalFinding

@@ -18,11 +18,11 @@ from typing import cast
 
 import asyncpg
 
-from hafeniq_chain.config import ForecastSettings, WithdrawalSettings
 from hafeniq_chain.core.actions import Action
 from hafeniq_chain.core.finding import FeatureDelta
 from hafeniq_chain.core.forecast import AmountForecast, ForecastVerdict, check_amount
 from hafeniq_chain.core.reasons import ReasonCode
+from hafeniq_chain.core.settings import ForecastSettings, WithdrawalSettings
 from hafeniq_chain.log import get_logger
 from hafeniq_chain.offchain.account_score import account_contributions
 from hafeniq_chain.offchain.baseline_cache import BaselineCache

@@ -9,7 +9,7 @@ import asyncpg
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from hafeniq_chain.config import ForecastSettings
+from hafeniq_chain.core.settings import ForecastSettings
 from hafeniq_chain.offchain.forecast_store import retrain_accounts
 from hafeniq_chain.offchain.retention import purge_raw_events
 

@@ -12,8 +12,8 @@ from typing import cast
 
 import asyncpg
 
-from hafeniq_chain.config import ForecastSettings
 from hafeniq_chain.core.forecast import DETECTOR, AmountForecast, train_forecast
+from hafeniq_chain.core.settings import ForecastSettings
 from hafeniq_chain.log import get_logger
 from hafeniq_chain.offchain.history import Queryable
 

@@ -1,26 +1,22 @@
-"""Run bundles through the same path as live blocks: store, detect, record findings.
+"""Recorded bundles through the same stages as live blocks: store, detect, record findings.
 
-Used by ``replay`` (recorded files) and by the daemon's block hook, so a detector
-behaves identically on history, on recordings and at the head.
+The detection itself is ``detect.pipeline`` (the daemon's block hook), built from the same
+settings, so a detector behaves identically on recordings and at the head.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
 
 from hafeniq_chain.core.finding import Finding
 from hafeniq_chain.decode.records import BlockBundle
-from hafeniq_chain.detect.base import DetectionContext, Detector
-from hafeniq_chain.fuse.engine import IncidentEngine
-from hafeniq_chain.log import get_logger
+from hafeniq_chain.detect.pipeline import DetectionPipeline, build_pipeline
+from hafeniq_chain.detect.settings import DetectionSettings
 from hafeniq_chain.store.findings import insert_findings
 from hafeniq_chain.store.writer import write_blocks
-
-log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -31,47 +27,17 @@ class StoredFinding:
     finding: Finding
 
 
-async def detect_block(bundle: BlockBundle, detectors: Sequence[Detector],
-                       ctx: DetectionContext) -> list[Finding]:
-    """Every detector's findings for one block; a failing detector is logged, not fatal."""
-    findings: list[Finding] = []
-    for detector in detectors:
-        if not detector.triggers.blocks:
-            continue
-        try:
-            findings += await detector.on_block(bundle, ctx)
-        except Exception as exc:  # one broken detector must not blind the others
-            log.error("detect.detector_failed", detector=detector.name, block=bundle.number,
-                      error=repr(exc)[:300])
-    return findings
-
-
-class DetectionHook:
-    """The follower's block hook: detect on a stored block, then fuse and decide."""
-
-    def __init__(self, engine: IncidentEngine, detectors: Sequence[Detector],
-                 chain_id: int, settings: Any = None) -> None:
-        self.engine = engine
-        self.detectors = list(detectors)
-        self.ctx = DetectionContext(chain_id=chain_id, pool=engine.pool, settings=settings)
-
-    async def __call__(self, bundle: BlockBundle) -> None:
-        findings = await detect_block(bundle, self.detectors, self.ctx)
-        if findings:
-            await self.engine.process(findings)
-
-
-async def replay_bundles(bundles: Iterable[BlockBundle], detectors: Sequence[Detector],
+async def replay_bundles(bundles: Iterable[BlockBundle], settings: DetectionSettings,
                          pool: asyncpg.Pool | None) -> AsyncIterator[StoredFinding]:
     """Store each bundle (when a pool is given), detect, store findings, yield them.
 
-    One context for the whole replay: detectors share state across blocks through it.
+    One pipeline per chain id: detectors share state across blocks through it.
     """
-    ctx: DetectionContext | None = None
+    pipeline: DetectionPipeline | None = None
     for bundle in bundles:
-        if ctx is None or ctx.chain_id != bundle.chain_id:
-            ctx = DetectionContext(chain_id=bundle.chain_id, pool=pool)
-        findings = await detect_block(bundle, detectors, ctx)
+        if pipeline is None or pipeline.ctx.chain_id != bundle.chain_id:
+            pipeline = build_pipeline(settings, bundle.chain_id, pool)
+        findings = await pipeline.detect_block(bundle)
         ids: list[int | None] = [None] * len(findings)
         if pool is not None:
             async with pool.acquire() as conn, conn.transaction():

@@ -10,7 +10,7 @@ from typing import Any
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
-from hafeniq_chain.config import StoreSettings
+from hafeniq_chain.core.settings import StoreSettings
 from hafeniq_chain.store.embedded import EmbeddedPostgres
 from hafeniq_chain.store.migrator import migrate
 

@@ -12,9 +12,10 @@ from hafeniq_chain.chain.follower import Follower
 from hafeniq_chain.chain.indexer import BlockIndexer
 from hafeniq_chain.chain.rpc import RpcClient
 from hafeniq_chain.core.policy import Policy
+from hafeniq_chain.detect.base import DetectionContext
+from hafeniq_chain.detect.pipeline import DetectionPipeline
 from hafeniq_chain.detect.registry import build_detectors
 from hafeniq_chain.fuse.engine import IncidentEngine
-from hafeniq_chain.replay.pipeline import DetectionHook
 from tests.support.contracts import deploy
 
 pytestmark = pytest.mark.integration
@@ -66,7 +67,8 @@ async def test_sandwich_found_from_logs_at_the_head(anvil: AnvilNode, pool: asyn
     assert [r["status"] for r in receipts] == [1, 1, 1]
     assert len({r["blockNumber"] for r in receipts}) == 1
     rpc = RpcClient([anvil.http_url])
-    hook = DetectionHook(IncidentEngine(pool, Policy(), []), build_detectors(), chain_id=31337)
+    hook = DetectionPipeline(build_detectors(), DetectionContext(31337, pool),
+                             sink=IncidentEngine(pool, Policy(), []))
     await Follower(BlockIndexer(rpc, pool, 31337), start_block=0, hooks=[hook]).catch_up()
     await rpc.close()
     swaps = await pool.fetch("SELECT tx_hash, pool, token_in, amount_in FROM swaps "

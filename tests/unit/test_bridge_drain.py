@@ -99,12 +99,12 @@ def test_flagged_outflows_never_become_the_baseline() -> None:
 
 
 def test_escrow_known_from_watch_config_without_bridge_events() -> None:
-    settings = Settings(watch=[{"address": ESCROW, "kind": "bridge"}])
-    ctx = DetectionContext(chain_id=1, settings=settings)
+    settings = Settings(watch=[{"address": ESCROW, "kind": "bridge"}]).detection()
     b = BlockBuilder(1, 12)
     h = b.tx(THIEF, ESCROW)
     b.transfer(h, TOKEN, ESCROW, THIEF, BALANCE // 10)  # a plain transfer, no bridge event
-    findings = run_blocks([BridgeDrainDetector(balances=FixedBalances(BALANCE))], [b.bundle()],
-                          ctx)
+    det = BridgeDrainDetector.from_settings(settings)
+    det.balances = FixedBalances(BALANCE)
+    findings = run_blocks([det], [b.bundle()])
     assert [f.tx_hashes for f in findings] == [(h,)]
     assert run_blocks([BridgeDrainDetector(balances=FixedBalances(BALANCE))], [b.bundle()]) == []

@@ -10,7 +10,7 @@ from hafeniq_chain.core.finding import Finding
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, TxRecord
 from hafeniq_chain.detect.base import DetectionContext
-from hafeniq_chain.detect.drift.drift import DriftConfig, DriftDetector, arg_bucket
+from hafeniq_chain.detect.drift.drift import DriftDetector, DriftSettings, arg_bucket
 
 POOL = "0x" + "aa" * 20
 SELECTOR = bytes.fromhex("a9059cbb")
@@ -52,7 +52,7 @@ def _run(detector: DriftDetector, blocks: list[BlockBundle]) -> list[Finding]:
 def test_stationary_stream_produces_no_finding_after_warmup() -> None:
     rng = random.Random(11)
     blocks = [_bundle(n, _benign_block(rng, n)) for n in range(1, 601)]
-    detector = DriftDetector(DriftConfig(warmup_blocks=50))
+    detector = DriftDetector(DriftSettings(warmup_blocks=50))
     findings = _run(detector, blocks)
     assert findings == [], [f.summary for f in findings]
     assert detector.states[(POOL, "0xa9059cbb")].blocks_observed == 600
@@ -68,7 +68,7 @@ def test_burst_from_a_fresh_address_is_detected_within_its_blocks() -> None:
         txs += [_tx(n, 100 + i, attacker, 2 ** rng.randrange(1, 200), 180_000)
                 for i in range(20)]
         blocks.append(_bundle(n, txs))
-    detector = DriftDetector(DriftConfig(warmup_blocks=50))
+    detector = DriftDetector(DriftSettings(warmup_blocks=50))
     findings = _run(detector, blocks)
     assert findings, "burst missed"
     assert all(f.block_from in burst_blocks for f in findings)
@@ -86,15 +86,15 @@ def test_no_alert_during_warmup_even_on_a_burst() -> None:
     rng = random.Random(2)
     blocks = [_bundle(n, _benign_block(rng, n)) for n in range(1, 11)]
     blocks.append(_bundle(11, [_tx(11, i, _addr(10**7), i + 1, 90_000) for i in range(30)]))
-    assert _run(DriftDetector(DriftConfig(warmup_blocks=50)), blocks) == []
+    assert _run(DriftDetector(DriftSettings(warmup_blocks=50)), blocks) == []
 
 
 def test_state_round_trips_through_json_for_the_baselines_table() -> None:
     rng = random.Random(3)
-    detector = DriftDetector(DriftConfig(warmup_blocks=5))
+    detector = DriftDetector(DriftSettings(warmup_blocks=5))
     _run(detector, [_bundle(n, _benign_block(rng, n)) for n in range(1, 40)])
     rows = detector.export_baselines()
-    restored = DriftDetector(DriftConfig(warmup_blocks=5))
+    restored = DriftDetector(DriftSettings(warmup_blocks=5))
     restored.import_baselines([(scope, json.loads(json.dumps(state)))
                                for scope, state, _ in rows])
     assert restored.export_baselines() == rows
@@ -123,7 +123,7 @@ def test_seasonal_rounds_are_learned_and_a_real_burst_still_shows() -> None:
     once a few rounds were seen; 30 calls from a fresh address in one block are not."""
     rng = random.Random(8)
     blocks = _seasonal_blocks(rng, 1, 1200)
-    detector = DriftDetector(DriftConfig(warmup_blocks=50))
+    detector = DriftDetector(DriftSettings(warmup_blocks=50))
     assert _run(detector, blocks) == []
     attacker = _addr(10**8)
     burst = _bundle(1200, [_tx(1200, i, attacker, 7, 50_000) for i in range(30)])
@@ -137,5 +137,5 @@ def test_flash_burst_is_reported_in_the_burst_block_only() -> None:
     blocks = [_bundle(n, _benign_block(rng, n)) for n in range(1, 201)]
     blocks.append(_bundle(201, [_tx(201, 50 + i, _addr(10**9), 5, 60_000) for i in range(8)]))
     blocks += [_bundle(n, _benign_block(rng, n)) for n in range(202, 206)]
-    findings = _run(DriftDetector(DriftConfig(warmup_blocks=50)), blocks)
+    findings = _run(DriftDetector(DriftSettings(warmup_blocks=50)), blocks)
     assert [f.block_from for f in findings if ReasonCode.FLASH_BURST in f.reason_codes] == [201]

@@ -17,11 +17,13 @@ TOKEN = "0x" + "cc" * 20
 T0 = 1_800_000_000
 
 
-def _ctx(mode: str) -> DetectionContext:
+def _built(mode: str) -> tuple[HotWalletForecastDetector, DetectionContext]:
+    """The detector as the daemon builds it: hot wallets and modes from the settings."""
     settings = Settings(store=StoreSettings(data_dir=Path("/tmp/unused")),
                         watch=[WatchSettings(address=HOT, kind="hot_wallet")],
-                        forecast=ForecastSettings(modes={HOT: mode}))
-    return DetectionContext(chain_id=1, settings=settings)
+                        forecast=ForecastSettings(modes={HOT: mode})).detection()
+    return (HotWalletForecastDetector.from_settings(settings),
+            DetectionContext(chain_id=1, settings=settings))
 
 
 def _block(n: int, at: int, amounts: list[int]) -> BlockBundle:
@@ -43,7 +45,7 @@ async def _routine(detector: HotWalletForecastDetector, ctx: DetectionContext, c
 
 
 async def test_not_covered_until_enough_history_then_log_only() -> None:
-    detector, ctx = HotWalletForecastDetector(), _ctx("log_only")
+    detector, ctx = _built("log_only")
     findings, at = await _routine(detector, ctx, 29)
     assert findings == []
     assert detector.coverage()[f"{HOT}:{TOKEN}"]["reason"] == ReasonCode.NOT_COVERED
@@ -57,7 +59,7 @@ async def test_not_covered_until_enough_history_then_log_only() -> None:
 
 
 async def test_reject_mode_says_it_would_have_rejected_and_velocity_counts() -> None:
-    detector, ctx = HotWalletForecastDetector(), _ctx("reject")
+    detector, ctx = _built("reject")
     _, at = await _routine(detector, ctx, 40)
     limit = detector.scopes[f"{HOT}:{TOKEN}"].forecast
     assert limit is not None

@@ -14,14 +14,14 @@ PACKAGE = Path(__file__).resolve().parents[2] / "hafeniq_chain"
 # Lowest first. A unit may import units of its own layer or below, never above.
 LAYERS: list[set[str]] = [
     {"core", "log", "metrics", "aio"},
-    {"config"},
     {"decode"},
     {"store", "audit"},
     {"chain", "alert"},
     {"detect", "rules"},
-    {"fuse"},
+    # NOTE: config assembles the detector tables (detect.settings) with core's sections.
+    {"config", "fuse"},
     {"offchain"},
-    {"pipeline", "replay", "api", "world"},
+    {"replay", "api", "world"},
     {"daemon", "evaluation"},
     {"demo", "commands"},
     {"cli", "__main__", "__init__"},

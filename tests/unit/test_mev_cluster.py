@@ -9,7 +9,11 @@ from hafeniq_chain.core.finding import Finding
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, SwapRecord, TxRecord
 from hafeniq_chain.detect.base import DetectionContext
-from hafeniq_chain.detect.mev.mev_cluster import MevClusterDetector, adjacency_marks
+from hafeniq_chain.detect.mev.mev_cluster import (
+    MevClusterDetector,
+    MevClusterSettings,
+    adjacency_marks,
+)
 
 POOL = "0x" + "77" * 20
 A, B = "0x" + "0a" * 20, "0x" + "0b" * 20
@@ -48,7 +52,7 @@ def test_marks_only_front_and_back_runners() -> None:
 
 def test_repeat_sandwicher_is_flagged_once_with_its_cluster_and_private_flow() -> None:
     blocks = [_sandwich_block(n, f"0x{n:040x}", BOT2 if n == 2 else BOT) for n in range(1, 7)]
-    findings = _run(MevClusterDetector(min_blocks=4), blocks)
+    findings = _run(MevClusterDetector(MevClusterSettings(min_blocks=4)), blocks)
     assert [f.block_to for f in findings] == [4]
     (f,) = findings
     assert f.reason_codes == (ReasonCode.MEV_ADJACENCY, ReasonCode.PRIVATE_ORDERFLOW)

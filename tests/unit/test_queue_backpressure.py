@@ -5,8 +5,8 @@ from __future__ import annotations
 from hafeniq_chain.chain.mempool import PendingStore
 from hafeniq_chain.decode.records import PendingTxRecord
 from hafeniq_chain.detect.base import DetectionContext
-from hafeniq_chain.detect.live import LiveDetection
 from hafeniq_chain.detect.mev.sandwich_setup import SandwichSetupDetector
+from hafeniq_chain.detect.pipeline import DetectionPipeline
 
 
 def record(i: int) -> PendingTxRecord:
@@ -16,8 +16,8 @@ def record(i: int) -> PendingTxRecord:
 
 def test_pending_store_and_detection_queues_are_bounded() -> None:
     store = PendingStore(pool=None, chain_id=1, maxsize=100)  # type: ignore[arg-type]
-    live = LiveDetection(engine=None, detectors=[SandwichSetupDetector()],  # type: ignore[arg-type]
-                         ctx=DetectionContext(chain_id=1), queue_size=50)
+    live = DetectionPipeline([SandwichSetupDetector()], DetectionContext(chain_id=1),
+                             queue_size=50)
     for i in range(10_000):
         store.offer(record(i))
         live.offer(record(i))

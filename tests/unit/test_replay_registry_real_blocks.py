@@ -13,17 +13,17 @@ from pathlib import Path
 
 from hafeniq_chain.core.finding import Finding
 from hafeniq_chain.detect.base import DetectionContext
+from hafeniq_chain.detect.pipeline import DetectionPipeline
 from hafeniq_chain.detect.registry import DETECTOR_FACTORIES, build_detectors
 from hafeniq_chain.replay.mev_inspect import read_mev_inspect
-from hafeniq_chain.replay.pipeline import detect_block
 
 
 def _replay(paths: list[Path]) -> list[Finding]:
     async def go() -> list[Finding]:
-        detectors = build_detectors()
+        pipeline = DetectionPipeline(build_detectors(), DetectionContext(1))
         out: list[Finding] = []
         for p in paths:
-            out += await detect_block(read_mev_inspect(p), detectors, DetectionContext(1))
+            out += await pipeline.detect_block(read_mev_inspect(p))
         return out
     return asyncio.run(go())
 

@@ -13,23 +13,27 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Self
 
 from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Severity
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.core.stats import Ewma
 from hafeniq_chain.decode.records import BlockBundle
-from hafeniq_chain.detect.base import DetectionContext, Triggers
+from hafeniq_chain.detect.base import DetectionContext, Detector, DetectorSettings, Triggers
 from hafeniq_chain.detect.bridge.bridge_events import BridgeFlow, bridge_flows
 from hafeniq_chain.detect.bridge.escrow_balances import BalanceSource, EscrowBook, IndexedBalances
 from hafeniq_chain.detect.bridge.incident_links import Lead, links
 from hafeniq_chain.log import get_logger
 
+if TYPE_CHECKING:
+    from hafeniq_chain.detect.settings import DetectionSettings
+
 log = get_logger(__name__)
 
 
-@dataclass(frozen=True)
-class DrainConfig:
+class DrainSettings(DetectorSettings):
     """Thresholds: floors hold during cold start, learned baselines can only raise them."""
 
     min_share: float = 0.02        # one outflow taking >= 2% of the escrow's token balance
@@ -65,29 +69,29 @@ def _high_water(ewma: Ewma, sigmas: float) -> float:
     return ewma.mean + sigmas * ewma.std
 
 
-class BridgeDrainDetector:
+class BridgeDrainDetector(Detector):
     """Flags escrow outflows far above the escrow's learned share, size or rate."""
 
     name = "bridge_drain"
     version = "1"
+    settings_model = DrainSettings
     triggers = Triggers(blocks=True)
 
-    def __init__(self, config: DrainConfig | None = None,
-                 balances: BalanceSource | None = None, max_escrows: int = 1_000) -> None:
-        self.config = config or DrainConfig()
+    def __init__(self, config: DrainSettings | None = None,
+                 balances: BalanceSource | None = None, max_escrows: int = 1_000,
+                 watched: Sequence[str] = ()) -> None:
+        self.config = config or DrainSettings()
         self.balances = balances
         self.max_escrows = max_escrows
+        self.watched = frozenset(a.lower() for a in watched)
         self.escrows: set[str] = set()
         self.book = EscrowBook()
         self._scopes: dict[tuple[str, str], _Scope] = {}
         self.skipped_scopes = 0
 
-    async def on_pending(self, tx: object, ctx: DetectionContext) -> list[Finding]:
-        return []
-
     async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
         flows = bridge_flows(block)
-        self._discover(flows, ctx)
+        self._discover(flows)
         if not self.escrows:
             return []
         moves = self._movements(block, flows)
@@ -114,10 +118,14 @@ class BridgeDrainDetector:
                 findings.append(finding)
         return findings
 
-    def _discover(self, flows: list[BridgeFlow], ctx: DetectionContext) -> None:
-        watched = getattr(ctx.settings, "watch", None) or []
-        found = {w.address.lower() for w in watched if w.kind == "bridge"}
-        found |= {f.escrow for f in flows}
+    @classmethod
+    def from_settings(cls, settings: DetectionSettings) -> Self:
+        """Thresholds from ``[detect.bridge_drain]``, escrows from ``[[watch]]`` bridges."""
+        return cls(settings.detect.bridge_drain,
+                   watched=[w.address for w in settings.watch if w.kind == "bridge"])
+
+    def _discover(self, flows: list[BridgeFlow]) -> None:
+        found = self.watched | {f.escrow for f in flows}
         for escrow in found - self.escrows:
             if len(self.escrows) < self.max_escrows:
                 self.escrows.add(escrow)

@@ -12,30 +12,44 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from pydantic import Field
+
 from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Severity
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle
-from hafeniq_chain.detect.base import DetectionContext, Triggers
+from hafeniq_chain.detect.base import DetectionContext, Detector, DetectorSettings, Triggers
 from hafeniq_chain.detect.bridge.copycat_calls import CallWaveTracker, WaveHit
 from hafeniq_chain.detect.bridge.copycat_logs import LogWaveTracker
 from hafeniq_chain.detect.bridge.incident_links import links
 
 
-class CopycatWaveDetector:
+class CopycatSettings(DetectorSettings):
+    """``[detect.copycat_wave]``: a wave is ``min_senders`` distinct senders of one calldata
+    template within ``window_blocks`` (``ratio`` times the template's usual rate); with only
+    logs, ``min_txs`` transactions of one event shape within ``log_window_blocks``."""
+
+    window_blocks: int = Field(default=25, ge=1, le=10_000)
+    min_senders: int = Field(default=5, ge=2, le=10_000)
+    ratio: float = Field(default=3.0, gt=1, le=1_000)
+    log_window_blocks: int = Field(default=10, ge=1, le=10_000)
+    min_txs: int = Field(default=5, ge=2, le=10_000)
+    quiet_blocks: int = Field(default=300, ge=1, le=1_000_000)
+
+
+class CopycatWaveDetector(Detector):
     """Calldata waves when the block has transactions, event bursts when it has only logs."""
 
     name = "copycat_wave"
     version = "2"
     triggers = Triggers(blocks=True)
+    settings_model = CopycatSettings
 
-    def __init__(self, calls: CallWaveTracker | None = None,
-                 logs: LogWaveTracker | None = None) -> None:
-        self.calls = calls or CallWaveTracker()
-        self.logs = logs or LogWaveTracker()
+    def __init__(self, config: CopycatSettings | None = None) -> None:
+        cfg = self.config = config or CopycatSettings()
+        self.calls = CallWaveTracker(cfg.window_blocks, cfg.min_senders, cfg.ratio)
+        self.logs = LogWaveTracker(cfg.log_window_blocks, cfg.min_txs, cfg.ratio,
+                                   cfg.quiet_blocks)
         self._keys: OrderedDict[str, str] = OrderedDict()  # wave id -> correlation key
-
-    async def on_pending(self, tx: object, ctx: DetectionContext) -> list[Finding]:
-        return []
 
     async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
         hits = self.calls.observe(block) if block.transactions else self.logs.observe(block)

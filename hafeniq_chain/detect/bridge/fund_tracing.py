@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Severity
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, TransferRecord
-from hafeniq_chain.detect.base import DetectionContext, Triggers
+from hafeniq_chain.detect.base import DetectionContext, Detector, DetectorSettings, Triggers
 from hafeniq_chain.detect.bridge.bridge_events import bridge_flows
 from hafeniq_chain.detect.bridge.incident_links import Lead, links
 
 
-@dataclass(frozen=True)
-class TraceConfig:
+class TraceSettings(DetectorSettings):
     """Bounds: H hops, T seconds, and how much state a trace may hold."""
 
     max_hops: int = 6
@@ -58,23 +57,21 @@ class _Trace:
     peel_reported: int = 0
 
 
-class FundTracingDetector:
+class FundTracingDetector(Detector):
     """Follows leads to a bridge deposit (LAUNDERING_HOPS) or a fan-out (PEEL_CHAIN)."""
 
     name = "fund_tracing"
     version = "1"
+    settings_model = TraceSettings
     triggers = Triggers(blocks=True)
 
-    def __init__(self, config: TraceConfig | None = None) -> None:
-        self.config = config or TraceConfig()
+    def __init__(self, config: TraceSettings | None = None) -> None:
+        self.config = config or TraceSettings()
         self._traces: deque[_Trace] = deque()
         self._buffer: deque[BlockBundle] = deque()
         self._first_seen: OrderedDict[str, int] = OrderedDict()
         self._fanout: dict[str, dict[str, int]] = {}  # sender -> recipient -> transfers
         self._escrows: set[str] = set()  # bridges: exits, never walked through
-
-    async def on_pending(self, tx: object, ctx: DetectionContext) -> list[Finding]:
-        return []
 
     async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
         self._remember(block)

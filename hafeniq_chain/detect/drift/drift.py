@@ -22,19 +22,17 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any
 
 from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Severity
 from hafeniq_chain.core.reasons import ReasonCode
-from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord, TxRecord
-from hafeniq_chain.detect.base import DetectionContext, Triggers
+from hafeniq_chain.decode.records import BlockBundle, TxRecord
+from hafeniq_chain.detect.base import DetectionContext, Detector, DetectorSettings, Triggers
 from hafeniq_chain.detect.drift.drift_state import FunctionState
 
 
-@dataclass(frozen=True)
-class DriftConfig:
-    """Thresholds; ``warmup_blocks``, ``cusum_k`` and ``cusum_h`` come from ``[detect]``."""
+class DriftSettings(DetectorSettings):
+    """``[detect.drift]``: warm-up, CUSUM parameters and the shape-change thresholds."""
 
     warmup_blocks: int = 50
     cusum_k: float = 0.5
@@ -64,30 +62,19 @@ def _entropy(buckets: list[int]) -> float:
     return -sum(c / total * math.log2(c / total) for c in counts) if total else 0.0
 
 
-class DriftDetector:
+class DriftDetector(Detector):
     """Stateful (state in ``self.states``, exportable with ``export_baselines``)."""
 
     name = "drift"
     version = "2"
+    settings_model = DriftSettings
     triggers = Triggers(blocks=True)
 
-    def __init__(self, config: DriftConfig | None = None) -> None:
-        self.config = config or DriftConfig()
+    def __init__(self, config: DriftSettings | None = None) -> None:
+        self.config = config or DriftSettings()
         self.states: dict[tuple[str, str], FunctionState] = {}
-        self._configured = config is not None
-
-    def _adopt_settings(self, ctx: DetectionContext) -> None:
-        detect = getattr(ctx.settings, "detect", None)
-        if not self._configured and detect is not None:
-            self.config = DriftConfig(warmup_blocks=detect.warmup_blocks,
-                                      cusum_k=detect.cusum_k, cusum_h=detect.cusum_h)
-        self._configured = True
-
-    async def on_pending(self, tx: PendingTxRecord, ctx: DetectionContext) -> list[Finding]:
-        return []
 
     async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
-        self._adopt_settings(ctx)
         groups: dict[tuple[str, str], list[TxRecord]] = {}
         for tx in block.transactions:
             if tx.to_addr and tx.selector and tx.status != 0:

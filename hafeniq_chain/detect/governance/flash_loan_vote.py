@@ -22,10 +22,9 @@ from hafeniq_chain.core.stats import BlendedBaseline
 from hafeniq_chain.decode.records import (
     ZERO_ADDRESS,
     BlockBundle,
-    PendingTxRecord,
     TransferRecord,
 )
-from hafeniq_chain.detect.base import DetectionContext, Triggers
+from hafeniq_chain.detect.base import DetectionContext, Detector, DetectorSettings, Triggers
 from hafeniq_chain.detect.governance.events import (
     DelegationChange,
     Vote,
@@ -39,8 +38,7 @@ from hafeniq_chain.detect.governance.events import (
 Pos = tuple[int, int, int]
 
 
-@dataclass(frozen=True)
-class FlashVoteConfig:
+class FlashVoteSettings(DetectorSettings):
     """``window_blocks``: how far apart acquire, vote and release may be."""
 
     window_blocks: int = 5
@@ -96,7 +94,7 @@ class FlashVote:
 
 
 def match_flash_vote(vote: Vote, window: _Window, vote_tokens: set[str],
-                     cfg: FlashVoteConfig) -> FlashVote | None:
+                     cfg: FlashVoteSettings) -> FlashVote | None:
     """The pattern around ``vote`` if every step is in ``window``; pure, for unit tests."""
     vpos = position(vote.block, vote.tx_index, vote.log_index)
     lo, hi = vote.block - cfg.window_blocks, vote.block + cfg.window_blocks
@@ -124,22 +122,20 @@ def match_flash_vote(vote: Vote, window: _Window, vote_tokens: set[str],
     return None
 
 
-class FlashLoanVoteDetector:
+class FlashLoanVoteDetector(Detector):
     """Flags votes cast with voting power that arrived and left around the vote."""
 
     name = "flash_loan_vote"
     version = "1"
+    settings_model = FlashVoteSettings
     triggers = Triggers(blocks=True)
 
-    def __init__(self, config: FlashVoteConfig | None = None) -> None:
-        self.config = config or FlashVoteConfig()
+    def __init__(self, config: FlashVoteSettings | None = None) -> None:
+        self.config = config or FlashVoteSettings()
         self.window = _Window()
         self.vote_tokens: set[str] = set()
         self.reported: deque[str] = deque()
         self.weight: dict[str, BlendedBaseline] = {}  # governor -> log10 vote weight, unflagged
-
-    async def on_pending(self, tx: PendingTxRecord, ctx: DetectionContext) -> list[Finding]:
-        return []
 
     async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
         delegations = delegations_in(block)

@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
+from pydantic import Field
+
 from hafeniq_chain.core.finding import FeatureDelta, Finding, Severity
 from hafeniq_chain.core.reasons import ReasonCode
-from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord
-from hafeniq_chain.detect.base import DetectionContext, Triggers
+from hafeniq_chain.decode.records import BlockBundle
+from hafeniq_chain.detect.base import DetectionContext, Detector, DetectorSettings, Triggers
 from hafeniq_chain.detect.governance.events import (
     band,
     delegations_in,
@@ -34,15 +36,24 @@ from hafeniq_chain.detect.governance.trackers import (
 )
 
 
-class GovernanceSignalsDetector:
+class GovernanceSignalsSettings(DetectorSettings):
+    """``[detect.governance_signals]``: blocks before a proposal's snapshot that count as
+    "just before the snapshot" for delegation spikes."""
+
+    snapshot_blocks: int = Field(default=20, ge=1, le=100_000)
+
+
+class GovernanceSignalsDetector(Detector):
     """Stateful; state is a few bounded per-governor and per-token structures."""
 
     name = "governance_signals"
     version = "1"
     triggers = Triggers(blocks=True)
+    settings_model = GovernanceSignalsSettings
 
-    def __init__(self, snapshot_blocks: int = 20) -> None:
-        self.snapshot_blocks = snapshot_blocks
+    def __init__(self, config: GovernanceSignalsSettings | None = None) -> None:
+        self.config = config or GovernanceSignalsSettings()
+        self.snapshot_blocks = self.config.snapshot_blocks
         self.bursts = ProposalBurstTracker()
         self.spikes = DelegationSpikeTracker()
         self.power = ConcentrationTracker()
@@ -50,9 +61,6 @@ class GovernanceSignalsDetector:
         self.snapshots: dict[tuple[str, int], int] = {}  # (governor, proposal) -> snapshot
         self.tokens: set[str] = set()
         self.raised: set[tuple[str, str, int]] = set()  # (token, governor, proposal)
-
-    async def on_pending(self, tx: PendingTxRecord, ctx: DetectionContext) -> list[Finding]:
-        return []
 
     async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
         n = block.number

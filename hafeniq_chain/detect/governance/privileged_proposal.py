@@ -13,8 +13,8 @@ from eth_utils.abi import function_signature_to_4byte_selector
 
 from hafeniq_chain.core.finding import FeatureDelta, Finding, Severity
 from hafeniq_chain.core.reasons import ReasonCode
-from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord
-from hafeniq_chain.detect.base import DetectionContext, Triggers
+from hafeniq_chain.decode.records import BlockBundle
+from hafeniq_chain.detect.base import DetectionContext, Detector, Triggers
 from hafeniq_chain.detect.governance.events import ProposalCreated, band, proposals_in
 
 PRIVILEGED_SIGNATURES = (
@@ -48,15 +48,12 @@ def privileged_actions(p: ProposalCreated) -> list[tuple[str, str, str]]:
     return out
 
 
-class PrivilegedProposalDetector:
+class PrivilegedProposalDetector(Detector):
     """Stateless: one finding per proposal with at least one privileged action."""
 
     name = "privileged_proposal"
     version = "1"
     triggers = Triggers(blocks=True)
-
-    async def on_pending(self, tx: PendingTxRecord, ctx: DetectionContext) -> list[Finding]:
-        return []
 
     async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
         findings = []

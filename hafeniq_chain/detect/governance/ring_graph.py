@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from hafeniq_chain.detect.base import DetectorSettings
 from hafeniq_chain.detect.governance.events import Vote
 
 
@@ -26,8 +27,7 @@ class VoterFacts:
     last_delegation_block: int | None
 
 
-@dataclass(frozen=True)
-class RingRule:
+class RingRule(DetectorSettings):
     """Thresholds: ``fresh_blocks`` bounds both wallet age and delegation age."""
 
     hops: int = 2

@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import statistics
 from collections import OrderedDict
-from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
+from pydantic import Field
 
 from hafeniq_chain.core.finding import FeatureDelta, Finding, Severity
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.core.stats import BlendedBaseline
-from hafeniq_chain.decode.records import ZERO_ADDRESS, BlockBundle, LogRecord, PendingTxRecord
-from hafeniq_chain.detect.base import DetectionContext, Triggers
+from hafeniq_chain.decode.records import ZERO_ADDRESS, BlockBundle, LogRecord
+from hafeniq_chain.detect.base import DetectionContext, Detector, DetectorSettings, Triggers
 from hafeniq_chain.detect.governance.events import VOTE_EVENTS, Vote, band, votes_in
 from hafeniq_chain.detect.governance.ring_graph import (
     Ring,
@@ -55,31 +55,28 @@ UNION SELECT src FROM edges WHERE chain_id = $1 AND src = ANY($2::text[])
 UNION SELECT DISTINCT address FROM logs WHERE chain_id = $1 AND address = ANY($2::text[])"""
 
 
-@dataclass(frozen=True)
-class VotingRingConfig:
+class VotingRingSettings(DetectorSettings):
     """``window_blocks``: how close the ring's votes are; ``hub_fanout``: above = a hub."""
 
-    rule: RingRule = field(default_factory=RingRule)
+    rule: RingRule = Field(default_factory=RingRule)
     window_blocks: int = 150  # about 30 minutes of 12-second blocks
     hub_fanout: int = 100
     max_nodes: int = 500
     max_groups: int = 10_000
 
 
-class VotingRingDetector:
+class VotingRingDetector(Detector):
     """Flags groups of linked fresh voters; needs the pool (silent without a database)."""
 
     name = "voting_ring"
     version = "1"
+    settings_model = VotingRingSettings
     triggers = Triggers(blocks=True)
 
-    def __init__(self, config: VotingRingConfig | None = None) -> None:
-        self.config = config or VotingRingConfig()
+    def __init__(self, config: VotingRingSettings | None = None) -> None:
+        self.config = config or VotingRingSettings()
         self.reported: OrderedDict[str, int] = OrderedDict()  # correlation key -> members
         self.linked: dict[str, BlendedBaseline] = {}  # governor -> linked voters, unflagged
-
-    async def on_pending(self, tx: PendingTxRecord, ctx: DetectionContext) -> list[Finding]:
-        return []
 
     async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
         if ctx.pool is None:

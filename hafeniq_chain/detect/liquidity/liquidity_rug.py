@@ -11,14 +11,13 @@ ordinary removals adds ``POOL_CADENCE_ANOMALY``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Severity
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.core.stats import Ewma
 from hafeniq_chain.decode.normalize import TRANSFER_TOPIC
 from hafeniq_chain.decode.records import BlockBundle, LogRecord
-from hafeniq_chain.detect.base import DetectionContext, Triggers
+from hafeniq_chain.detect.base import DetectionContext, Detector, DetectorSettings, Triggers
 from hafeniq_chain.detect.liquidity.pools import (
     APPROVAL,
     BURN,
@@ -30,8 +29,7 @@ from hafeniq_chain.detect.liquidity.pools import (
 )
 
 
-@dataclass(frozen=True)
-class RugConfig:
+class RugSettings(DetectorSettings):
     """What counts as most of the liquidity, young, and fast."""
 
     min_removed: float = 0.7     # share of reserves removed (or LP supply approved) at once
@@ -39,20 +37,18 @@ class RugConfig:
     fast_life_s: int = 3600      # a whole pool life shorter than this is abnormal cadence
 
 
-class LiquidityRugDetector:
+class LiquidityRugDetector(Detector):
     """Flags the approval before, and the Burn of, most of a young pool's liquidity."""
 
     name = "liquidity_rug"
     version = "1"
+    settings_model = RugSettings
     triggers = Triggers(blocks=True, topics=POOL_TOPICS | {TRANSFER_TOPIC, APPROVAL})
 
-    def __init__(self, config: RugConfig | None = None, book: PoolBook | None = None) -> None:
-        self.config = config or RugConfig()
+    def __init__(self, config: RugSettings | None = None, book: PoolBook | None = None) -> None:
+        self.config = config or RugSettings()
         self.book = book or PoolBook()
         self.lifetime = Ewma(alpha=0.1)  # log10 seconds from birth to unflagged removals
-
-    async def on_pending(self, tx: object, ctx: DetectionContext) -> list[Finding]:
-        return []
 
     async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
         senders = {tx.hash: tx.from_addr for tx in block.transactions}

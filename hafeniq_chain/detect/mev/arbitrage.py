@@ -15,7 +15,7 @@ from itertools import groupby
 from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Severity
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, SwapRecord
-from hafeniq_chain.detect.base import DetectionContext, Triggers
+from hafeniq_chain.detect.base import DetectionContext, Detector, Triggers
 from hafeniq_chain.detect.mev.swap_order import position_key
 
 AMOUNT_TOLERANCE = 0.01
@@ -103,7 +103,7 @@ def find_arbitrages(swaps: Sequence[SwapRecord]) -> list[Arbitrage]:
     return out
 
 
-class ArbitrageDetector:
+class ArbitrageDetector(Detector):
     """Detector wrapper: one finding per arbitrage (reverted ones included, marked)."""
 
     name = "arbitrage"
@@ -112,9 +112,6 @@ class ArbitrageDetector:
 
     async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
         return [self._finding(block, a) for a in find_arbitrages(block.swaps)]
-
-    async def on_pending(self, tx: object, ctx: DetectionContext) -> list[Finding]:
-        return []
 
     def _finding(self, block: BlockBundle, a: Arbitrage) -> Finding:
         tx = a.route[0].tx_hash

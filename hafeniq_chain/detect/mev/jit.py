@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from hafeniq_chain.core.finding import ConfidenceBand, Finding, Severity
 from hafeniq_chain.core.reasons import ReasonCode
-from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord
-from hafeniq_chain.detect.base import DetectionContext, Triggers
+from hafeniq_chain.decode.records import BlockBundle
+from hafeniq_chain.detect.base import DetectionContext, Detector, Triggers
 from hafeniq_chain.detect.liquidity.pools import BURN as V2_BURN
 from hafeniq_chain.detect.liquidity.pools import MINT as V2_MINT
 
@@ -86,13 +86,10 @@ def get_jit_liquidity(block: BlockBundle) -> list[JitLiquidity]:
     return found
 
 
-class JitDetector:
+class JitDetector(Detector):
     name = "jit"
     version = "1"
     triggers = Triggers(blocks=True)
-
-    async def on_pending(self, tx: PendingTxRecord, ctx: DetectionContext) -> list[Finding]:
-        return []
 
     async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
         return [Finding(

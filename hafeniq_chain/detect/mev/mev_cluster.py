@@ -14,11 +14,12 @@ from collections import defaultdict
 from itertools import pairwise
 
 import networkx as nx
+from pydantic import Field
 
 from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Severity
 from hafeniq_chain.core.reasons import ReasonCode
-from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord, SwapRecord
-from hafeniq_chain.detect.base import DetectionContext, Triggers
+from hafeniq_chain.decode.records import BlockBundle, SwapRecord
+from hafeniq_chain.detect.base import DetectionContext, Detector, DetectorSettings, Triggers
 
 
 def adjacency_marks(swaps: list[SwapRecord], max_gap: int = 2) -> list[tuple[str, str, str]]:
@@ -46,20 +47,27 @@ def adjacency_marks(swaps: list[SwapRecord], max_gap: int = 2) -> list[tuple[str
     return marks
 
 
-class MevClusterDetector:
+class MevClusterSettings(DetectorSettings):
+    """``[detect.mev_cluster]``: how many recent blocks are looked at, and in how many of
+    them an actor must have hit victims to be reported."""
+
+    window_blocks: int = Field(default=200, ge=2, le=100_000)
+    min_blocks: int = Field(default=4, ge=2, le=1_000)
+
+
+class MevClusterDetector(Detector):
     name = "mev_cluster"
     version = "1"
     triggers = Triggers(blocks=True)
+    settings_model = MevClusterSettings
 
-    def __init__(self, window_blocks: int = 200, min_blocks: int = 4) -> None:
-        self.window_blocks = window_blocks
-        self.min_blocks = min_blocks
+    def __init__(self, config: MevClusterSettings | None = None) -> None:
+        self.config = config or MevClusterSettings()
+        self.window_blocks = self.config.window_blocks
+        self.min_blocks = self.config.min_blocks
         self.marks: dict[str, dict[int, set[str]]] = defaultdict(dict)  # actor -> block -> txs
         self.victim_actors: dict[str, tuple[int, set[str]]] = {}  # victim tx -> block, actors
         self.reported: dict[str, int] = {}
-
-    async def on_pending(self, tx: PendingTxRecord, ctx: DetectionContext) -> list[Finding]:
-        return []
 
     async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
         horizon = block.number - self.window_blocks

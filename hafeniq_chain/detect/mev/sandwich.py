@@ -20,10 +20,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pydantic import Field
+
 from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Severity
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, SwapRecord
-from hafeniq_chain.detect.base import DetectionContext, Triggers
+from hafeniq_chain.detect.base import DetectionContext, Detector, DetectorSettings, Triggers
 from hafeniq_chain.detect.mev.swap_order import block_order
 from hafeniq_chain.log import get_logger
 
@@ -77,10 +79,22 @@ def _starting_with(front: SwapRecord, rest: Sequence[SwapRecord], pools: frozens
     return None
 
 
-def unwinds(s: Sandwich) -> bool:
+class SandwichSettings(DetectorSettings):
+    """``[detect.sandwich]``: how close the back-run's sale must be to the front-run's buy,
+    and routers (besides the built-in list) that are intermediaries, never sandwichers."""
+
+    unwind_tolerance: float = Field(default=UNWIND_TOLERANCE, ge=0, le=10)
+    routers: frozenset[str] = frozenset()
+
+    @property
+    def known_routers(self) -> frozenset[str]:
+        return ROUTERS | {r.lower() for r in self.routers}
+
+
+def unwinds(s: Sandwich, tolerance: float = UNWIND_TOLERANCE) -> bool:
     """Does the back-run sell (about) what the front-run bought?"""
     bought, sold = s.frontrun.amount_out, s.backrun.amount_in
-    return bought > 0 and abs(sold - bought) <= UNWIND_TOLERANCE * bought
+    return bought > 0 and abs(sold - bought) <= tolerance * bought
 
 
 def one_actor(s: Sandwich) -> bool:
@@ -89,10 +103,12 @@ def one_actor(s: Sandwich) -> bool:
     return s.frontrun.tx_from == s.backrun.tx_from
 
 
-def credible_sandwiches(swaps: Sequence[SwapRecord]) -> list[Sandwich]:
+def credible_sandwiches(swaps: Sequence[SwapRecord],
+                        settings: SandwichSettings | None = None) -> list[Sandwich]:
     """Sandwich shapes one actor sent and unwound (what detectors report)."""
-    found = find_sandwiches(swaps)
-    credible = [s for s in found if one_actor(s) and unwinds(s)]
+    settings = settings or SandwichSettings()
+    found = find_sandwiches(swaps, settings.known_routers)
+    credible = [s for s in found if one_actor(s) and unwinds(s, settings.unwind_tolerance)]
     if len(credible) < len(found):
         log.info("detect.sandwich.shape_without_unwind", skipped=len(found) - len(credible),
                  block=swaps[0].block_number if swaps else None)
@@ -112,18 +128,20 @@ def find_sandwiches(swaps: Sequence[SwapRecord], routers: frozenset[str] = ROUTE
     return found
 
 
-class SandwichDetector:
+class SandwichDetector(Detector):
     """Detector wrapper: one finding per sandwich, ordered front-run, victims, back-run."""
 
     name = "sandwich"
     version = "2"
     triggers = Triggers(blocks=True)
+    settings_model = SandwichSettings
+
+    def __init__(self, config: SandwichSettings | None = None) -> None:
+        self.config = config or SandwichSettings()
 
     async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
-        return [self._finding(block, s) for s in credible_sandwiches(block.swaps)]
-
-    async def on_pending(self, tx: object, ctx: DetectionContext) -> list[Finding]:
-        return []
+        return [self._finding(block, s)
+                for s in credible_sandwiches(block.swaps, self.config)]
 
     def _finding(self, block: BlockBundle, s: Sandwich) -> Finding:
         txs = (s.frontrun.tx_hash, *(v.tx_hash for v in s.victims), s.backrun.tx_hash)

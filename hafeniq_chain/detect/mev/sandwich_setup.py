@@ -24,15 +24,21 @@ Slippage room of the victim is not estimated (it needs reserves at inclusion tim
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Self
+
+from pydantic import Field
 
 from hafeniq_chain.core.finding import ConfidenceBand, Finding, Severity
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord
-from hafeniq_chain.detect.base import DetectionContext, Triggers
+from hafeniq_chain.detect.base import DetectionContext, Detector, DetectorSettings, Triggers
 from hafeniq_chain.detect.mev.pending_book import PendingBook, PendingSwap
 from hafeniq_chain.detect.mev.pending_intent import intent_from_calls, priority_fee, swap_intent
-from hafeniq_chain.detect.mev.sandwich import credible_sandwiches
+from hafeniq_chain.detect.mev.sandwich import SandwichSettings, credible_sandwiches
 from hafeniq_chain.log import get_logger
+
+if TYPE_CHECKING:
+    from hafeniq_chain.detect.settings import DetectionSettings
 
 log = get_logger(__name__)
 EXPIRY_BLOCKS = 5
@@ -58,17 +64,32 @@ class _Setup:
         return (self.front.tx.hash, *(v.tx.hash for v in self.victims), *back)
 
 
-class SandwichSetupDetector:
+class SandwichSetupSettings(DetectorSettings):
+    """``[detect.sandwich_setup]``: blocks a pending setup waits for inclusion."""
+
+    expiry_blocks: int = Field(default=EXPIRY_BLOCKS, ge=1, le=1_000)
+
+
+class SandwichSetupDetector(Detector):
     name = "sandwich_setup"
     version = "2"
     triggers = Triggers(blocks=True, pending=True)
+    settings_model = SandwichSetupSettings
 
-    def __init__(self) -> None:
-        self.book = PendingBook(EXPIRY_BLOCKS)
+    def __init__(self, config: SandwichSetupSettings | None = None,
+                 sandwich: SandwichSettings | None = None) -> None:
+        self.config = config or SandwichSetupSettings()
+        self.sandwich = sandwich or SandwichSettings()
+        self.book = PendingBook(self.config.expiry_blocks)
         self.setups: dict[str, _Setup] = {}
         self.sandwichers: set[str] = set()
         self.skipped = 0
         self.simulations = 0
+
+    @classmethod
+    def from_settings(cls, settings: DetectionSettings) -> Self:
+        """Its own table plus ``[detect.sandwich]``: a setup is judged by the same rule."""
+        return cls(settings.detect.sandwich_setup, settings.detect.sandwich)
 
     async def on_pending(self, tx: PendingTxRecord, ctx: DetectionContext) -> list[Finding]:
         if self.book.is_mined(tx.hash) or tx.hash in self.book.swaps:
@@ -131,7 +152,7 @@ class SandwichSetupDetector:
 
     async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
         mined = {tx.hash for tx in block.transactions} | {s.tx_hash for s in block.swaps}
-        sandwiches = credible_sandwiches(block.swaps)
+        sandwiches = credible_sandwiches(block.swaps, self.sandwich)
         self.sandwichers.update(s.sandwicher for s in sandwiches)
         self.sandwichers.update(s.frontrun.tx_from for s in sandwiches)
         by_front = {s.frontrun.tx_hash: s for s in sandwiches}
@@ -145,7 +166,7 @@ class SandwichSetupDetector:
                           mined_sw.backrun.tx_hash)
                 findings.append(self._finding(setup, "confirmed", block.chain_id, block.number,
                                               hashes))
-            elif front in mined or block.number - seen >= EXPIRY_BLOCKS:
+            elif front in mined or block.number - seen >= self.config.expiry_blocks:
                 findings.append(self._finding(setup, "retracted", block.chain_id, block.number))
             else:
                 continue

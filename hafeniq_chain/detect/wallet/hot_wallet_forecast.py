@@ -17,18 +17,23 @@ too little history is *not covered*: a ``NOT_COVERED`` report (log event, and th
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
-from hafeniq_chain.config import ForecastSettings
 from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Severity
 from hafeniq_chain.core.forecast import ForecastVerdict
 from hafeniq_chain.core.reasons import ReasonCode
-from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord, TransferRecord
-from hafeniq_chain.detect.base import DetectionContext, Triggers
+from hafeniq_chain.core.settings import ForecastSettings
+from hafeniq_chain.decode.records import BlockBundle, TransferRecord
+from hafeniq_chain.detect.base import DetectionContext, Detector, Triggers
 from hafeniq_chain.detect.wallet.wallet_forecast_state import ScopeState
 from hafeniq_chain.log import get_logger
+
+if TYPE_CHECKING:
+    from hafeniq_chain.core.settings import WatchSettings
+    from hafeniq_chain.detect.settings import DetectionSettings
 
 log = get_logger(__name__)
 
@@ -46,36 +51,32 @@ def scope_key(wallet: str, token: str) -> str:
     return f"{wallet}:{token or 'native'}"
 
 
-class HotWalletForecastDetector:
+class HotWalletForecastDetector(Detector):
     """Checks watched hot wallets' outgoing transfers against their amount forecasts."""
 
     name = "hot_wallet_forecast"
     version = "1"
     triggers = Triggers(blocks=True)
 
-    def __init__(self) -> None:
+    def __init__(self, forecast: ForecastSettings | None = None,
+                 watch: Sequence[WatchSettings] = ()) -> None:
         self.scopes: dict[str, ScopeState] = {}
-        self.wallets: dict[str, str] = {}  # address -> mode
-        self.settings = ForecastSettings()
-        self._loaded = False
-        self._reported_uncovered: set[str] = set()
-
-    async def on_pending(self, tx: PendingTxRecord, ctx: DetectionContext) -> list[Finding]:
-        return []
-
-    def configure(self, settings: Any) -> None:
-        """Hot wallets and modes from the daemon's settings (``watch`` and ``forecast``)."""
-        self.settings = settings.forecast
+        self.settings = forecast or ForecastSettings()
         modes = {k.lower(): v for k, v in self.settings.modes.items()}
         self.wallets = {w.address.lower(): modes.get(w.address.lower(),
                                                      self.settings.default_mode)
-                        for w in settings.watch if w.kind == "hot_wallet"}
+                        for w in watch if w.kind == "hot_wallet"}  # address -> mode
+        self._loaded = False
+        self._reported_uncovered: set[str] = set()
+
+    @classmethod
+    def from_settings(cls, settings: DetectionSettings) -> Self:
+        """Hot wallets from ``[[watch]]`` (kind ``hot_wallet``), limits from ``[forecast]``."""
+        return cls(settings.forecast, settings.watch)
 
     async def _load(self, block: BlockBundle, ctx: DetectionContext) -> None:
         """First block: the watched wallets' earlier transfers from the database."""
         self._loaded = True
-        if ctx.settings is not None:
-            self.configure(ctx.settings)
         if not self.wallets or ctx.pool is None:
             return
         start = datetime.fromtimestamp(block.timestamp, UTC) - timedelta(
