@@ -57,3 +57,23 @@ async def test_unknown_file_is_a_clear_error(tmp_path: Path, empty_dsn: str) -> 
     out = await replay(empty_dsn, str(bogus))
     assert out.returncode == 2
     assert "not a recognised recording" in out.stderr
+
+
+async def test_replay_honours_detector_config(shared_data: Path, empty_dsn: str,
+                                              tmp_path: Path) -> None:
+    """The same [detect] tables as `run`: switching a detector off, or naming the
+    sandwicher as a known router (an intermediary), changes what replay reports."""
+    block = shared_data / "mev-inspect-py" / "blocks" / "12775690.json"
+    sandwicher = json.loads((shared_data / "mev-inspect-py" / "sandwiches" /
+                             "12775690.json").read_text())[0]["sandwicher_address"]
+    kinds = []
+    for text in ("", '[detect]\ndisabled = ["sandwich"]\n',
+                 f'[detect.sandwich]\nrouters = ["{sandwicher}"]\n'):
+        config = tmp_path / "hafeniq.toml"
+        config.write_text(text)
+        out = await run_cli("--config", str(config), "--dsn", empty_dsn, "replay",
+                            str(block), "--jsonl")
+        assert out.returncode == 0, out.stderr[-2000:]
+        kinds.append([json.loads(line)["kind"] for line in out.stdout.splitlines()])
+    assert "sandwich" in kinds[0]
+    assert "sandwich" not in kinds[1] and "sandwich" not in kinds[2]
