@@ -20,6 +20,9 @@ PENDING_TXS_SEEN = Counter(
 DECODE_ERRORS = Counter(
     "hafeniq_decode_errors_total", "Logs or calls that failed to decode.", ["kind"],
     registry=REGISTRY)
+VALUES_OUT_OF_RANGE = Counter(
+    "hafeniq_values_out_of_range_total", "Integers too large for their column, stored as NULL.",
+    ["column"], registry=REGISTRY)
 REORGS = Counter("hafeniq_reorgs_total", "Reorgs repaired.", registry=REGISTRY)
 FINDINGS = Counter(
     "hafeniq_findings_total", "Findings raised.", ["detector"], registry=REGISTRY)

@@ -17,14 +17,18 @@ from hafeniq_chain.commands.common import (
     settings_from,
 )
 from hafeniq_chain.config import ConfigError, Settings, load_settings
+from hafeniq_chain.decode.int_range import nulled_so_far
 from hafeniq_chain.decode.records import BlockBundle
 from hafeniq_chain.detect.registry import build_detectors
 from hafeniq_chain.fuse.counterfactual import PolicyChange, counterfactual
+from hafeniq_chain.log import get_logger
 from hafeniq_chain.replay.eth_logs import looks_like_eth_logs, read_eth_logs
 from hafeniq_chain.replay.mev_inspect import bundle_from_mev_inspect, looks_like_mev_inspect
 from hafeniq_chain.replay.output import finding_line
-from hafeniq_chain.replay.pipeline import replay_bundles
+from hafeniq_chain.replay.pipeline import ReplayStats, replay_bundles
 from hafeniq_chain.store.database import open_database
+
+log = get_logger(__name__)
 
 
 class UnknownRecording(ValueError):
@@ -74,14 +78,16 @@ def replay_command(
         console.print(f"[red]bad [detect] settings[/red] {exc}")
         raise typer.Exit(2) from None
 
+    stats = ReplayStats()
+
     def bundles() -> Iterator[BlockBundle]:
         for path in sorted(files, key=lambda p: p.name):
-            yield from read_recording(path, chain_id)
+            yield from recording_or_skip(path, chain_id, stats)
 
     async def _run() -> int:
         count = 0
         async with open_database(settings.store) as pool:
-            async for stored in replay_bundles(bundles(), detection, pool):
+            async for stored in replay_bundles(bundles(), detection, pool, stats):
                 count += 1
                 if jsonl:
                     typer.echo(json.dumps(finding_line(stored), sort_keys=True))
@@ -90,12 +96,27 @@ def replay_command(
                                   f"{stored.finding.block_from}: {stored.finding.summary}")
         return count
 
+    nulled_before = nulled_so_far()
+    count = run_async(_run())
+    nulled = nulled_so_far() - nulled_before
+    console.print(f"[green]replayed[/green] {len(files) - stats.files_skipped} file(s), "
+                  f"{stats.blocks} block(s), {count} finding(s); {nulled} value(s) out of "
+                  f"range stored as NULL; skipped {stats.files_skipped} file(s), "
+                  f"{stats.blocks_skipped} block(s)")
+    if stats.files_skipped or stats.blocks_skipped:
+        raise typer.Exit(2)
+
+
+def recording_or_skip(path: Path, chain_id: int, stats: ReplayStats) -> Iterator[BlockBundle]:
+    """The bundles of one file; a file that cannot be read is a counted, logged skip, so one
+    bad file never loses the others (the run still exits non-zero). Blocks read before a
+    malformed part of a file are kept."""
     try:
-        count = run_async(_run())
-    except UnknownRecording as exc:
-        console.print(f"[red]replay failed[/red] {exc}")
-        raise typer.Exit(2) from None
-    console.print(f"[green]replayed[/green] {len(files)} file(s), {count} finding(s)")
+        yield from read_recording(path, chain_id)
+    except (UnknownRecording, OSError, ValueError, KeyError, TypeError) as exc:
+        stats.files_skipped += 1
+        log.error("replay.file_skipped", path=str(path), error=f"{type(exc).__name__}: {exc}")
+        console.print(f"[red]replay skipped[/red] {exc}")
 
 
 def show_counterfactual(settings: Settings, policy_file: Path, jsonl: bool) -> None:

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from hafeniq_chain.decode.int_range import null_out_of_range
 from hafeniq_chain.decode.records import BlockBundle, TxRecord
 from hafeniq_chain.decode.swaps import swaps_from_calls
 from hafeniq_chain.decode.traces import calls_from_parity, outermost, transfer_from_call
@@ -48,6 +49,7 @@ def bundle_from_mev_inspect(raw: dict[str, Any], chain_id: int = 1) -> BlockBund
              and (t := transfer_from_call(c)) is not None]
     bundle.transfers = [t for _, t in outermost(moves)]
     bundle.swaps = swaps_from_calls(calls)
+    null_out_of_range(bundle)  # gas_used = 2^64-1 in some recorded receipts: unknown
     return bundle
 
 

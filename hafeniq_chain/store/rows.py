@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hafeniq_chain.decode.edges import EdgeEvent, edge_events_for
+from hafeniq_chain.decode.int_range import null_out_of_range
 from hafeniq_chain.decode.records import BlockBundle
 from hafeniq_chain.store.json_text import json_text
 
@@ -146,6 +147,8 @@ class PreparedBatch:
 
 def prepare_batch(bundles: Sequence[BlockBundle]) -> PreparedBatch:
     """All rows of ``bundles`` (non-empty, one chain), built once for any write method."""
+    for bundle in bundles:  # a value no bigint column holds must not fail the whole batch
+        null_out_of_range(bundle)
     edge_events = [e for b in bundles for e in edge_events_for(b)]
     top = max(bundles, key=lambda b: b.number)
     return PreparedBatch(

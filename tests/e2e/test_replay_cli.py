@@ -17,8 +17,9 @@ JSONL_KEYS = {"schema_version", "finding_id", "detector", "kind", "block_number"
               "details"}
 
 
-async def replay(dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return await run_cli("--dsn", dsn, "replay", *args)
+async def replay(dsn: str, *args: str, within_s: float = 120
+                 ) -> subprocess.CompletedProcess[str]:
+    return await run_cli("--dsn", dsn, "replay", *args, within_s=within_s)
 
 
 async def test_replay_jsonl_and_stored(shared_data: Path, empty_dsn: str) -> None:
@@ -77,3 +78,31 @@ async def test_replay_honours_detector_config(shared_data: Path, empty_dsn: str,
         kinds.append([json.loads(line)["kind"] for line in out.stdout.splitlines()])
     assert "sandwich" in kinds[0]
     assert "sandwich" not in kinds[1] and "sandwich" not in kinds[2]
+
+
+async def test_replay_of_every_shipped_recording_stores_every_block(
+        shared_data: Path, empty_dsn: str, tmp_path: Path) -> None:
+    """Issue 18.2: all 26 mev-inspect mainnet blocks in one run, plus one broken file. Seven
+    recordings hold receipts with gas_used = 2^64-1 (stored as NULL, counted); the broken
+    file is a counted skip that loses nothing else (exit status 2 says so)."""
+    blocks = sorted((shared_data / "mev-inspect-py" / "blocks").glob("*.json"))
+    assert len(blocks) == 26
+    broken = tmp_path / "00000001.json"
+    broken.write_text('{"block_number": 1, "traces": [')
+    bad_gas = sum(1 for p in blocks for r in json.loads(p.read_text()).get("receipts", [])
+                  if r["gas_used"] >= 2**63)
+    assert bad_gas == 36
+    out = await replay(empty_dsn, str(broken), *map(str, blocks), "--jsonl", within_s=300)
+    assert out.returncode == 2, out.stderr[-3000:]
+    assert "replay.file_skipped" in out.stderr and "00000001.json" in out.stderr
+    assert f"{bad_gas} value(s) out of range stored as NULL" in out.stderr
+    assert "skipped 1 file(s), 0 block(s)" in out.stderr
+    assert "OverflowError" not in out.stderr
+    conn = await asyncpg.connect(empty_dsn)
+    try:
+        stored = await conn.fetch("SELECT number FROM blocks ORDER BY number")
+        assert [r["number"] for r in stored] == [int(p.stem) for p in blocks]
+        assert await conn.fetchval("SELECT count(*) FROM transactions WHERE gas_used IS NULL "
+                                   "AND block_number = 11930296") == 6
+    finally:
+        await conn.close()
