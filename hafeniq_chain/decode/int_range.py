@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
+from typing import Any
 
 from hafeniq_chain.decode.records import BlockBundle, TxRecord
 from hafeniq_chain.log import get_logger
@@ -33,7 +34,8 @@ def _clean_tx(tx: TxRecord, counts: Counter[str]) -> TxRecord:
     if not bad:
         return tx
     counts.update(f"transactions.{f}" for f in bad)
-    return replace(tx, **{f: None for f in bad})
+    nulls: dict[str, Any] = dict.fromkeys(bad)
+    return replace(tx, **nulls)
 
 
 def null_out_of_range(bundle: BlockBundle) -> int:
