@@ -9,6 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 
 from hafeniq_chain.chain.backfill import BackfillStats, backfill
 from hafeniq_chain.chain.indexer import BlockIndexer
+from hafeniq_chain.chain.node_probe import check_node
 from hafeniq_chain.chain.rpc import RpcClient, RpcError
 from hafeniq_chain.commands.common import console, run_async, settings_from
 from hafeniq_chain.config import Settings
@@ -17,6 +18,9 @@ from hafeniq_chain.decode.abi_registry import AbiRegistry
 from hafeniq_chain.store.database import open_database
 
 RPC_OPTION = typer.Option(None, "--rpc", help="RPC URL (ws:// or http://); overrides the config.")
+WAIT_OPTION = typer.Option(
+    False, "--wait", help="Keep retrying at start until the node and the database answer "
+    "(default: exit with one line saying what is wrong).")
 
 
 def _settings(ctx: typer.Context, rpc: list[str] | None) -> Settings:
@@ -28,12 +32,14 @@ def run_command(
     rpc: list[str] | None = RPC_OPTION,
     from_block: int | None = typer.Option(
         None, "--from", help="First block to index when no cursor is stored (default: head)."),
+    wait: bool = WAIT_OPTION,
 ) -> None:
     """Follow the node until SIGTERM: index heads, mempool and reorgs; then drain and exit."""
     settings = _settings(ctx, rpc)
 
     async def _run() -> None:
-        async with open_database(settings.store) as pool:
+        await check_node(settings.chain, wait=wait)
+        async with open_database(settings.store, wait=wait) as pool:
             daemon = Daemon(settings, pool, start_block=from_block)
             daemon.install_signal_handlers()
             await daemon.run()
@@ -54,6 +60,7 @@ def backfill_command(
                                     help="Batches fetched or decoded ahead of the write."),
     workers: int = typer.Option(2, "--workers", min=0, max=32,
                                 help="Decode worker processes (0 = decode in-process)."),
+    wait: bool = WAIT_OPTION,
 ) -> None:
     """Index a historical block range (resumable; running it twice changes nothing)."""
     if end < start:
@@ -62,7 +69,8 @@ def backfill_command(
     settings = _settings(ctx, rpc)
 
     async def _run() -> BackfillStats:
-        async with open_database(settings.store) as pool:
+        await check_node(settings.chain, wait=wait)
+        async with open_database(settings.store, wait=wait) as pool:
             client = RpcClient(settings.chain.rpc_urls)
             registry = AbiRegistry.load(w.abi for w in settings.watch if w.abi)
             indexer = BlockIndexer(client, pool, settings.chain.chain_id, registry,

@@ -10,8 +10,10 @@ from typing import Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from hafeniq_chain.config import ConfigError, Settings, load_settings
+from hafeniq_chain.core.startup import StartupError
 from hafeniq_chain.log import configure_logging
 
 T = TypeVar("T")
@@ -55,9 +57,13 @@ def exit_on_config_error(exc: ConfigError) -> NoReturn:
 
 def run_async(coro: Coroutine[Any, Any, T],
               loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None) -> T:
-    """Run a coroutine to completion; Ctrl-C exits with 130 instead of a traceback."""
+    """Run a coroutine to completion; Ctrl-C exits with 130 instead of a traceback, a node
+    or database that cannot be used (StartupError) with 1 and one line saying why."""
     try:
         with asyncio.Runner(loop_factory=loop_factory) as runner:
             return runner.run(coro)
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
+    except StartupError as exc:
+        console.print(f"[red]cannot start:[/red] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(1) from None

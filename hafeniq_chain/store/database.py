@@ -11,6 +11,7 @@ import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
 from hafeniq_chain.core.settings import StoreSettings
+from hafeniq_chain.store.connect_check import dsn_where, first_pool
 from hafeniq_chain.store.embedded import EmbeddedPostgres
 from hafeniq_chain.store.migrator import migrate
 
@@ -53,9 +54,13 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> Poo
 
 @asynccontextmanager
 async def open_database(
-    store: StoreSettings, *, run_migrations: bool = True, **pool_kwargs: Any
+    store: StoreSettings, *, run_migrations: bool = True, wait: bool = False, **pool_kwargs: Any
 ) -> AsyncIterator[Pool]:
-    """Yield a migrated pool; start and stop the embedded server when no DSN is set."""
+    """Yield a migrated pool; start and stop the embedded server when no DSN is set.
+
+    A database that cannot be reached or refuses the login raises ``DatabaseUnavailable``
+    (one line for the user) within seconds, or is waited for with ``wait``.
+    """
     embedded = None
     if store.dsn is not None:
         dsn = store.dsn.get_secret_value()
@@ -63,10 +68,10 @@ async def open_database(
         embedded = EmbeddedPostgres(store.data_dir)
         dsn = embedded.start()
     try:
-        pool = await create_pool(
+        pool = await first_pool(lambda: create_pool(
             dsn, min_size=pool_kwargs.get("min_size", store.pool_min),
             max_size=pool_kwargs.get("max_size", store.pool_max),
-        )
+        ), dsn_where(dsn) if store.dsn is not None else "(embedded)", wait=wait)
         try:
             if run_migrations:
                 await migrate(pool)
