@@ -47,8 +47,10 @@ def build_server(app: FastAPI, listen: str, *, own_signals: bool = True) -> uvic
     With ``own_signals=False`` uvicorn leaves SIGINT/SIGTERM to the caller (the daemon).
     """
     host, port = parse_listen(listen)
+    # NOTE: log_config=None: uvicorn's records go to the root handler (one JSON line each,
+    # hafeniq_chain.log) instead of uvicorn's own plain-text handlers.
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
-                            lifespan="off")
+                            lifespan="off", log_config=None)
     return uvicorn.Server(config) if own_signals else _EmbeddedServer(config)
 
 
