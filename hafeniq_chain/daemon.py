@@ -156,7 +156,8 @@ class Daemon:
                     group.create_task(self._stage("outbox", lambda: self.outbox.run(self.stop)))
                 if self.settings.api.enabled:
                     app = create_app(self.pool, self.settings,
-                                     readiness=Readiness(self.pool, self.rpc),
+                                     readiness=Readiness(self.pool, self.rpc,
+                                                         progress=self.follower.progress),
                                      alert_channels=list(self.channels))
                     group.create_task(serve_until(app, self.settings.api.listen, self.stop))
         except* BudgetExhausted as group:

@@ -14,7 +14,11 @@ REGISTRY = CollectorRegistry(auto_describe=True)
 BLOCKS_INDEXED = Counter(
     "hafeniq_blocks_indexed_total", "Blocks written to the store.", ["source"], registry=REGISTRY)
 HEAD_LAG_BLOCKS = Gauge(
-    "hafeniq_head_lag_blocks", "Node head minus last indexed block.", registry=REGISTRY)
+    "hafeniq_head_lag_blocks", "Node head minus last indexed block (negative: node behind).",
+    registry=REGISTRY)
+NODE_HEAD_AGE_SECONDS = Gauge(
+    "hafeniq_node_head_age_seconds", "Seconds since the node's head was last read.",
+    registry=REGISTRY)
 PENDING_TXS_SEEN = Counter(
     "hafeniq_pending_txs_seen_total", "Pending transactions first seen.", registry=REGISTRY)
 DECODE_ERRORS = Counter(

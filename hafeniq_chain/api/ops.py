@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from hafeniq_chain.chain.progress import ProgressTracker
 from hafeniq_chain.chain.rpc import RpcClient
 from hafeniq_chain.metrics import HEAD_LAG_BLOCKS, REGISTRY
 
@@ -19,11 +20,13 @@ router = APIRouter(tags=["ops"])
 
 @dataclass
 class Readiness:
-    """What `/readyz` checks; ``rpc`` is None when the API runs without a node."""
+    """What `/readyz` checks; ``rpc`` is None when the API runs without a node, ``progress``
+    when it runs without a follower (``chain/progress.py`` says what "progress" means)."""
 
     pool: asyncpg.Pool
     rpc: RpcClient | None = None
     max_head_lag: int = 20
+    progress: ProgressTracker | None = None
 
     async def check(self) -> dict[str, Any]:
         checks: dict[str, Any] = {}
@@ -34,11 +37,18 @@ class Readiness:
             checks["database"] = f"unreachable: {exc!r}"[:200]
         if self.rpc is not None:
             try:
-                checks["rpc"] = f"ok (head {await asyncio.wait_for(self.rpc.block_number(), 2.0)})"
+                head = await asyncio.wait_for(self.rpc.block_number(), 2.0)
+                checks["rpc"] = f"ok (head {head})"
+                if self.progress is not None:  # a stuck follower does not see heads move
+                    self.progress.saw_head(head)
             except Exception as exc:  # any failure means "not ready", with the reason
                 checks["rpc"] = f"unreachable: {exc!r}"[:200]
             lag = int(HEAD_LAG_BLOCKS._value.get())
-            checks["head_lag"] = lag if lag <= self.max_head_lag else f"{lag} > {self.max_head_lag}"
+            checks["head_lag"] = (f"{lag}: node head behind the cursor" if lag < 0 else
+                                  lag if lag <= self.max_head_lag else
+                                  f"{lag} > {self.max_head_lag}")
+        if self.progress is not None:
+            checks["progress"] = self.progress.status()
         return checks
 
 

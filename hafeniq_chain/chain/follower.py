@@ -13,9 +13,10 @@ import itertools
 from collections.abc import Awaitable, Callable, Sequence
 
 from hafeniq_chain.chain.indexer import BlockIndexer
+from hafeniq_chain.chain.progress import ProgressTracker
 from hafeniq_chain.decode.records import BlockBundle
 from hafeniq_chain.log import get_logger
-from hafeniq_chain.metrics import HEAD_LAG_BLOCKS, REORGS
+from hafeniq_chain.metrics import REORGS
 from hafeniq_chain.store.reorg import remove_blocks_from
 
 log = get_logger(__name__)
@@ -42,6 +43,7 @@ class Follower:
         self.hooks = list(hooks)
         self.mempool_active = mempool_active
         self.wakeup = asyncio.Event()
+        self.progress = ProgressTracker(confirmations=confirmations)  # what /readyz judges
 
     @property
     def chain_id(self) -> int:
@@ -56,6 +58,7 @@ class Follower:
     async def catch_up(self) -> int:
         """Index everything the node has that we have not; returns blocks indexed."""
         head = await self.indexer.rpc.block_number()
+        self.progress.saw_head(head)
         target = head - self.confirmations
         indexed = 0
         while True:
@@ -65,7 +68,7 @@ class Follower:
                                    else target) - 1, None
             else:
                 last, last_hash = stored
-            HEAD_LAG_BLOCKS.set(max(0, head - max(last, 0)))
+            self.progress.saw_cursor(last)
             if last >= target:
                 return indexed
             numbers = list(range(last + 1, min(last + self.batch_size, target) + 1))
@@ -110,7 +113,12 @@ class Follower:
     async def run(self, stop: asyncio.Event, poll_interval_s: float) -> None:
         """Catch up whenever woken (new head) or every ``poll_interval_s``, until ``stop``."""
         while not stop.is_set():
-            await self.catch_up()
+            try:
+                await self.catch_up()
+            except Exception as exc:
+                self.progress.catch_up_failed(exc)
+                raise
+            self.progress.catch_up_ok()
             self.wakeup.clear()
             waiters = [asyncio.ensure_future(self.wakeup.wait()),
                        asyncio.ensure_future(stop.wait())]
