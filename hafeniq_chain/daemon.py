@@ -87,6 +87,8 @@ class Daemon:
         ws_urls = [u for u in chain.rpc_urls if u.startswith(("ws://", "wss://"))]
         self.mempool = PendingStore(self.pool, chain.chain_id) if (
             chain.mempool and ws_urls) else None
+        if self.mempool is not None:  # sightings first, then "never seen pending"
+            self.indexer.before_judging = self.mempool.flush
         self.follower = Follower(
             self.indexer, confirmations=chain.confirmations,
             max_reorg_depth=chain.max_reorg_depth, start_block=self.start_block,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import asyncpg
 
@@ -28,6 +28,9 @@ class BlockIndexer:
         self.source = source
         self.fetch_traces = fetch_traces
         self._kinds: dict[str, str] = {}
+        # NOTE: set by the daemon to the mempool buffer's flush: sightings are written
+        # before a block judges which of its transactions were never seen pending.
+        self.before_judging: Callable[[], Awaitable[object]] | None = None
 
     async def fetch(self, numbers: Sequence[int]) -> list[BlockBundle]:
         """Blocks + receipts (+ traces when enabled) from the node, decoded into bundles."""
@@ -66,6 +69,8 @@ class BlockIndexer:
                              ) -> None:
         """Write a prepared batch atomically (with the cursor when given)."""
         kinds = await self._entity_kinds(batch.call_targets)
+        if mempool_active and self.before_judging is not None:
+            await self.before_judging()
         async with self.pool.acquire() as conn:
             await write_prepared(conn, batch, cursor=cursor, method=method,
                                  entity_kinds=kinds, mempool_active=mempool_active)
