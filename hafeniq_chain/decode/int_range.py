@@ -20,7 +20,9 @@ from hafeniq_chain.metrics import VALUES_OUT_OF_RANGE
 log = get_logger(__name__)
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+SMALLINT_MAX = 2**15 - 1
 TX_BIGINT_FIELDS = ("nonce", "gas", "gas_used", "tx_type", "status", "mempool_delay_ms")
+TX_SMALLINT_FIELDS = frozenset({"tx_type", "status"})  # smallint columns
 BLOCK_BIGINT_FIELDS = ("gas_used", "gas_limit")
 
 
@@ -29,8 +31,14 @@ def fits_bigint(value: int | None) -> bool:
     return value is None or INT64_MIN <= value <= INT64_MAX
 
 
+def _fits(field_name: str, value: int | None) -> bool:
+    if field_name in TX_SMALLINT_FIELDS:
+        return value is None or -SMALLINT_MAX - 1 <= value <= SMALLINT_MAX
+    return fits_bigint(value)
+
+
 def _clean_tx(tx: TxRecord, counts: Counter[str]) -> TxRecord:
-    bad = [f for f in TX_BIGINT_FIELDS if not fits_bigint(getattr(tx, f))]
+    bad = [f for f in TX_BIGINT_FIELDS if not _fits(f, getattr(tx, f))]
     if not bad:
         return tx
     counts.update(f"transactions.{f}" for f in bad)
@@ -48,7 +56,7 @@ def null_out_of_range(bundle: BlockBundle) -> int:
         if not fits_bigint(getattr(bundle, name)):
             counts[f"blocks.{name}"] += 1
             setattr(bundle, name, None)
-    if any(not fits_bigint(getattr(tx, f)) for tx in bundle.transactions
+    if any(not _fits(f, getattr(tx, f)) for tx in bundle.transactions
            for f in TX_BIGINT_FIELDS):
         bundle.transactions = [_clean_tx(tx, counts) for tx in bundle.transactions]
     for column, n in counts.items():

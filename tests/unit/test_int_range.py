@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from hafeniq_chain.decode.int_range import INT64_MAX, fits_bigint, null_out_of_range
+from hafeniq_chain.decode.records import TxRecord
 from hafeniq_chain.replay.mev_inspect import bundle_from_mev_inspect
 from hafeniq_chain.store.rows import prepare_batch
 
@@ -36,3 +37,13 @@ def test_writer_guard_counts_fields() -> None:
     bundle = bundle_from_mev_inspect(raw)
     bundle.gas_limit = 2**64
     assert null_out_of_range(bundle) == 1 and bundle.gas_limit is None
+
+
+def test_smallint_columns_use_their_own_range() -> None:
+    bundle = bundle_from_mev_inspect({"block_number": 6, "traces": [], "receipts": []})
+    bundle.transactions = [TxRecord(hash="0x1", block_number=6, tx_index=0, from_addr="0xa",
+                                    to_addr=None, value=0, input=b"", tx_type=70_000,
+                                    status=1, gas_used=21_000)]
+    assert null_out_of_range(bundle) == 1
+    (tx,) = bundle.transactions
+    assert tx.tx_type is None and tx.status == 1 and tx.gas_used == 21_000
