@@ -31,6 +31,7 @@ from hafeniq_chain.chain.mempool import PendingStore, pending_from_rpc
 from hafeniq_chain.chain.rpc import RpcClient, RpcError
 from hafeniq_chain.chain.simulator import NodeSimulator
 from hafeniq_chain.chain.subscriptions import Subscriber
+from hafeniq_chain.chain.trace_source import TracesUnavailable
 from hafeniq_chain.config import Settings
 from hafeniq_chain.decode.abi_registry import AbiRegistry
 from hafeniq_chain.detect.pipeline import build_pipeline
@@ -105,7 +106,7 @@ class Daemon:
     async def _follow(self) -> None:
         try:
             await self.follower.run(self.stop, self.settings.chain.poll_interval_s)
-        except ReorgTooDeep as exc:
+        except (ReorgTooDeep, TracesUnavailable) as exc:
             raise DaemonHalted(str(exc)) from exc
 
     async def _stage(self, name: str, loop: Callable[[], Awaitable[None]]) -> None:

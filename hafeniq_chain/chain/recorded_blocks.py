@@ -22,6 +22,8 @@ from typing import Any
 
 import orjson
 
+from hafeniq_chain.chain.rpc import RpcClient, RpcError
+
 Json = dict[str, Any]
 
 
@@ -143,6 +145,30 @@ def contiguous(blocks: Sequence[RecordedBlock], start: int, count: int | None = 
                            timestamp=first_timestamp + i * block_time_s, salt=salt)
         parent_hash = block.hash
         out.append(block)
+    return out
+
+
+async def record_from_node(rpc: RpcClient, numbers: Sequence[int], *, traces: bool = True
+                           ) -> list[RecordedBlock]:
+    """Record blocks ``numbers`` from a live node (e.g. Anvil after a scenario): full
+    blocks, receipts, and with ``traces`` both ``trace_block`` and callTracer answers, so
+    one recording can play a node with either tracing method, or with none."""
+    out = []
+    for number, (block, receipts) in zip(numbers, await rpc.block_with_receipts(numbers),
+                                         strict=True):
+        parity = calls = None
+        if traces:
+            try:
+                parity = await rpc.request("trace_block", [hex(number)])
+            except RpcError:
+                parity = None
+            try:
+                calls = await rpc.request("debug_traceBlockByNumber",
+                                          [hex(number), {"tracer": "callTracer"}])
+            except RpcError:
+                calls = None
+        out.append(RecordedBlock(block=block, receipts=receipts, traces=parity,
+                                 call_traces=calls))
     return out
 
 

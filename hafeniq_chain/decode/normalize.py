@@ -11,9 +11,20 @@ from dataclasses import replace
 from typing import Any
 
 from hafeniq_chain.decode.abi_registry import AbiDecodeError, AbiRegistry
-from hafeniq_chain.decode.records import BlockBundle, LogRecord, TransferRecord, TxRecord
+from hafeniq_chain.decode.records import (
+    BlockBundle,
+    CallRecord,
+    LogRecord,
+    TransferRecord,
+    TxRecord,
+)
 from hafeniq_chain.decode.swaps import swaps_from_calls, swaps_from_logs
-from hafeniq_chain.decode.traces import calls_from_parity, outermost, transfer_from_call
+from hafeniq_chain.decode.traces import (
+    calls_from_call_tracer,
+    calls_from_parity,
+    outermost,
+    transfer_from_call,
+)
 from hafeniq_chain.log import get_logger
 from hafeniq_chain.metrics import DECODE_ERRORS
 
@@ -125,8 +136,33 @@ def add_traces(bundle: BlockBundle, traces: list[dict[str, Any]],
     transfers; swaps come from pool calls, which also covers pools that emit no standard
     ``Swap`` event.
     """
+    _add_calls(bundle, calls_from_parity(traces, bundle.number), registry)
+
+
+def add_call_traces(bundle: BlockBundle, results: list[dict[str, Any]],
+                    registry: AbiRegistry) -> None:
+    """``add_traces`` for geth's ``debug_traceBlockByNumber`` with the callTracer: one
+    ``{"txHash"?, "result": frame}`` per transaction, in block order (older geth omits
+    ``txHash``, so the position names the transaction)."""
+    if len(results) != len(bundle.transactions):
+        raise ValueError(f"block {bundle.number}: {len(results)} call traces for "
+                         f"{len(bundle.transactions)} transactions")
+    calls: list[CallRecord] = []
+    for tx, entry in zip(bundle.transactions, results, strict=True):
+        if entry.get("txHash") and str(entry["txHash"]).lower() != tx.hash:
+            raise ValueError(f"block {bundle.number}: call trace of {entry['txHash']} where "
+                             f"{tx.hash} was expected")
+        if entry.get("error") or not isinstance(entry.get("result"), dict):
+            DECODE_ERRORS.labels(kind="call").inc()
+            log.warning("decode.call_trace_missing", tx=tx.hash, error=entry.get("error"))
+            continue
+        calls += calls_from_call_tracer(entry["result"], tx.hash, tx.tx_index, bundle.number)
+    _add_calls(bundle, calls, registry)
+
+
+def _add_calls(bundle: BlockBundle, records: list[CallRecord], registry: AbiRegistry) -> None:
     calls = []
-    for call in calls_from_parity(traces, bundle.number):
+    for call in records:
         name, args = (_decode_call(registry, call.input, call.tx_hash)
                       if call.to_addr and call.call_type != "create" else (None, None))
         calls.append(replace(call, function_name=name, decoded_args=args))
