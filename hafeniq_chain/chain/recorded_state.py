@@ -42,6 +42,9 @@ class NodeProfile:
     client_version: str = "hafeniq-recorded/1"
     missing: frozenset[str] = frozenset()
     pending: str = "full"
+    # NOTE: the error a missing method gets; nodes word (and number) it differently.
+    missing_code: int = -32601
+    missing_message: str = "the method {method} does not exist/is not available"
 
     def __post_init__(self) -> None:
         if self.pending not in _PENDING_MODES:
@@ -50,13 +53,13 @@ class NodeProfile:
     @classmethod
     def like(cls, kind: str, chain_id: int = 1) -> NodeProfile:
         """The behaviour of ``anvil``, ``hardhat`` (2.x) or ``ganache`` (7.x), as observed."""
+        lacks = frozenset({"eth_getBlockReceipts", "trace_block", "debug_traceBlockByNumber"})
         profiles = {
             "anvil": cls(chain_id, "anvil/v1.7.1"),
-            "hardhat": cls(chain_id, "HardhatNetwork/2", frozenset(
-                {"eth_getBlockReceipts", "trace_block", "debug_traceBlockByNumber"}),
-                "refuse-full"),
-            "ganache": cls(chain_id, "Ganache/v7", frozenset(
-                {"eth_getBlockReceipts", "trace_block", "debug_traceBlockByNumber"}), "hashes"),
+            "hardhat": cls(chain_id, "HardhatNetwork/2.29.1", lacks, "refuse-full", -32004,
+                           "Method {method} is not supported"),
+            "ganache": cls(chain_id, "Ganache/v7.9.2", lacks, "hashes", -32700,
+                           "The method {method} does not exist/is not available"),
         }
         return profiles[kind]
 
@@ -67,8 +70,9 @@ class NodeProfile:
             raise RpcFailure(-32602, f"unsupported subscription type {kind!r}")
         if self.pending == "none":
             raise RpcFailure(-32601, "newPendingTransactions is not supported")
-        if self.pending == "refuse-full" and args and args[0] is True:
-            raise RpcFailure(-32602, "Invalid params: too many arguments for subscription")
+        if self.pending == "refuse-full" and args:  # NOTE: Hardhat refuses true and false
+            raise RpcFailure(-32602, f"invalid type: boolean `{str(args[0]).lower()}`, "
+                             "expected struct LogFilterOptions")
 
 
 @dataclass
@@ -178,7 +182,10 @@ class RecordedIndex:
 
     def answer(self, method: str, params: list[Any]) -> bytes:
         handler = self._methods.get(method)
-        if handler is None or method in self.profile.missing:
+        if method in self.profile.missing:
+            raise RpcFailure(self.profile.missing_code,
+                             self.profile.missing_message.format(method=method))
+        if handler is None:
             raise RpcFailure(-32601, f"the method {method} does not exist/is not available")
         return handler(params)
 

@@ -12,11 +12,12 @@ import time
 from pathlib import Path
 
 import asyncpg
+import httpx
 import pytest
 
 from hafeniq_chain.chain.anvil import free_port
 from hafeniq_chain.chain.recorded_blocks import contiguous
-from hafeniq_chain.chain.recorded_node import RecordedNode
+from hafeniq_chain.chain.recorded_node import NodeProfile, RecordedNode
 from tests.support.real_rpc import assert_stored, real_rpc_blocks
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
@@ -25,8 +26,10 @@ ENV = {**os.environ, "HAFENIQ_CHAIN__CHAIN_ID": "1", "HAFENIQ_CHAIN__POLL_INTERV
 
 
 async def test_backfill_command_over_real_blocks(shared_data: Path, empty_dsn: str) -> None:
-    blocks = [b for b in real_rpc_blocks(shared_data) if b.number in (1_755_635, 20_000_000)]
-    with RecordedNode(blocks, revealed=2) as node:
+    """The 2024 block: transaction types 0-3 (a blob transaction), 272 logs. (Each recorded
+    block goes through backfill in tests/integration/test_recorded_node.py.)"""
+    blocks = [b for b in real_rpc_blocks(shared_data) if b.number == 20_000_000]
+    with RecordedNode(blocks, revealed=1) as node:
         for block in blocks:
             done = await asyncio.to_thread(
                 subprocess.run, [sys.executable, "-m", "hafeniq_chain", "--dsn", empty_dsn,
@@ -43,11 +46,12 @@ async def test_backfill_command_over_real_blocks(shared_data: Path, empty_dsn: s
         await conn.close()
 
 
-def start_daemon(dsn: str, url: str, first: str) -> subprocess.Popen[bytes]:
+def start_daemon(dsn: str, url: str, first: str, api_port: int | None = None,
+                 **env: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "hafeniq_chain", "--dsn", dsn, "run", "--rpc", url, "--from",
          first], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        env={**ENV, "HAFENIQ_API__LISTEN": f"127.0.0.1:{free_port()}"})
+        env={**ENV, "HAFENIQ_API__LISTEN": f"127.0.0.1:{api_port or free_port()}", **env})
 
 
 async def _wait_for_cursor(dsn: str, number: int, daemon: subprocess.Popen[bytes],
@@ -77,10 +81,17 @@ async def test_run_follows_real_blocks_as_they_appear(shared_data: Path, empty_d
     """The daemon follows newHeads over ws while the node reveals real blocks one by one
     (re-numbered into one chain), and stores each block's rows exactly."""
     chain = contiguous(real_rpc_blocks(shared_data)[1:], 500)
+    port = free_port()
     with RecordedNode(chain, revealed=1) as node:
-        daemon = start_daemon(empty_dsn, node.ws_url, "500")
+        daemon = start_daemon(empty_dsn, node.ws_url, "500", port)
         try:
             await _wait_for_cursor(empty_dsn, 500, daemon)
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+                ready = await client.get("/readyz")
+            node_caps = ready.json()["node"]
+            assert node_caps["block_receipts"] == "eth_getBlockReceipts"
+            assert node_caps["chain_id"] == 1 and node_caps["traces"] == "not requested"
+            assert node_caps["subscriptions"]["mempool"] == "full"
             for _ in chain[1:]:
                 await asyncio.to_thread(node.reveal)
                 await asyncio.sleep(0.3)
@@ -97,3 +108,18 @@ async def test_run_follows_real_blocks_as_they_appear(shared_data: Path, empty_d
         assert await conn.fetchval("SELECT count(*) FROM pending_transactions") > 0
     finally:
         await conn.close()
+
+
+async def test_run_without_any_tracing_method_stops_with_one_clear_line(
+        shared_data: Path, empty_dsn: str) -> None:
+    """fetch_traces on a node like ganache (no trace_block, no debug_traceBlockByNumber):
+    the daemon stops at start with the reason, instead of failing every block."""
+    blocks = real_rpc_blocks(shared_data)[:2]
+    with RecordedNode(blocks, revealed=2, profile=NodeProfile.like("ganache")) as node:
+        daemon = start_daemon(empty_dsn, node.ws_url, "0", HAFENIQ_CHAIN__FETCH_TRACES="true")
+        _, err = await asyncio.to_thread(daemon.communicate, timeout=60)
+    assert daemon.returncode == 1
+    text = err.decode()
+    assert "daemon halted" in text
+    assert "neither trace_block nor debug_traceBlockByNumber" in text
+    assert "Traceback" not in text

@@ -7,20 +7,21 @@ backfill from the recorded node and compared, row by row, with the raw JSON.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import asyncpg
 import orjson
 import pytest
-from web3 import AsyncWeb3, WebSocketProvider
 
 from hafeniq_chain.chain.backfill import backfill
 from hafeniq_chain.chain.indexer import BlockIndexer
-from hafeniq_chain.chain.recorded_blocks import contiguous
+from hafeniq_chain.chain.recorded_blocks import RecordedBlock, contiguous
 from hafeniq_chain.chain.recorded_node import NodeProfile, RecordedNode
 from hafeniq_chain.chain.rpc import RpcClient, RpcError
+from hafeniq_chain.chain.subscriptions import Subscriber
 from tests.support.real_rpc import assert_stored, real_rpc_blocks
 
 pytestmark = pytest.mark.timeout(60)
@@ -68,33 +69,72 @@ async def test_answers_like_a_node(shared_data: Path) -> None:
         assert isinstance(again, dict) and again["result"]["hash"] == blocks[-1].hash
 
 
-async def test_subscriptions_follow_reveals_per_profile(shared_data: Path) -> None:
-    """newHeads for every revealed block; pending as full txs or hashes as the profile says;
-    Hardhat's refusal of the full-transaction flag leaves newHeads working."""
+async def _subscribed(kind: str, chain: list[RecordedBlock], missing: frozenset[str] = frozenset()
+                      ) -> tuple[Subscriber, list[int], list[Any], list[str], list[str]]:
+    """Run the daemon's Subscriber against a recorded node behaving like ``kind`` while two
+    blocks are revealed; what it saw: heads, full pending txs, pending hashes, modes."""
+    profile = NodeProfile.like(kind)
+    profile = replace(profile, missing=profile.missing | missing)
+    heads: list[int] = []
+    full: list[Any] = []
+    hashes: list[str] = []
+    modes: list[str] = []
+    async with RecordedNode(chain, revealed=0, profile=profile) as node:
+        subscriber = Subscriber([node.ws_url], on_head=lambda: heads.append(1),
+                                on_pending=full.append, on_pending_hash=hashes.append,
+                                on_mempool=modes.append)
+        stop = asyncio.Event()
+        task = asyncio.create_task(subscriber.run(stop))
+        await asyncio.wait_for(asyncio.wait(
+            [asyncio.ensure_future(subscriber.connected.wait()), task],
+            return_when=asyncio.FIRST_COMPLETED), 10)
+        await node.reveal_async(2)
+        for _ in range(100):
+            if len(heads) >= 2 or task.done():
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.1)
+        stop.set()
+        await asyncio.wait_for(task, 10)
+    return subscriber, heads, full, hashes, modes
+
+
+async def test_subscriber_per_node_profile(shared_data: Path) -> None:
+    """newHeads always; pending as full txs (anvil), as hashes after a refused full
+    subscription (hardhat) or despite asking for full ones (ganache); a node without any
+    pending feed reports the mempool unavailable and still delivers heads."""
     chain = contiguous(real_rpc_blocks(shared_data)[1:3], 100)  # 2 + 126 transactions
-    for kind, wanted in (("anvil", Mapping), ("ganache", bytes), ("hardhat", bytes)):
-        async with RecordedNode(chain, revealed=0, profile=NodeProfile.like(kind)) as node, \
-                AsyncWeb3(WebSocketProvider(node.ws_url)) as w3:
-            heads = await w3.eth.subscribe("newHeads")
-            try:
-                await w3.eth.subscribe("newPendingTransactions", True)
-                assert kind != "hardhat"
-            except Exception:  # web3's error type varies by version
-                assert kind == "hardhat"
-                await w3.eth.subscribe("newPendingTransactions")
-            await node.reveal_async(2)
-            seen_heads, pending = [], []
-            async with asyncio.timeout(10):
-                async for message in w3.socket.process_subscriptions():
-                    if message["subscription"] == heads:
-                        seen_heads.append(int(message["result"]["number"]))
-                    else:
-                        pending.append(message["result"])
-                    if len(seen_heads) == 2:
-                        break
-            assert seen_heads == [100, 101]
-            assert len(pending) == 128
-            assert all(isinstance(p, wanted) for p in pending), kind
+    anvil = await _subscribed("anvil", chain)
+    assert len(anvil[1]) == 2 and len(anvil[2]) == 128 and not anvil[3]
+    assert anvil[0].mempool == "full"
+    for kind in ("hardhat", "ganache"):
+        subscriber, heads, full, hashes, modes = await _subscribed(kind, chain)
+        assert len(heads) == 2 and not full, kind
+        assert sorted(hashes) == sorted(tx["hash"] for b in chain
+                                        for tx in b.block["transactions"]), kind
+        assert subscriber.mempool == "hashes" and modes[-1] == "hashes", kind
+    refused = replace(NodeProfile.like("anvil"), pending="none")
+    async with RecordedNode(chain, revealed=0, profile=refused) as node:
+        modes = []
+        subscriber = Subscriber([node.ws_url], on_head=lambda: None, on_pending=full.append,
+                                on_pending_hash=hashes.append, on_mempool=modes.append)
+        stop = asyncio.Event()
+        task = asyncio.create_task(subscriber.run(stop))
+        await asyncio.wait_for(subscriber.connected.wait(), 10)
+        assert subscriber.mempool == "unavailable" and modes == ["unavailable"]
+        assert subscriber.capabilities["newHeads"] is True
+        stop.set()
+        await asyncio.wait_for(task, 10)
+
+
+async def test_refused_new_heads_stops_subscribing(shared_data: Path) -> None:
+    """A node that refuses eth_subscribe altogether: the subscriber says so once and
+    stops (the follower polls), instead of reconnecting forever."""
+    chain = real_rpc_blocks(shared_data)[:2]
+    subscriber, _, _, _, modes = await _subscribed("anvil", chain,
+                                                   frozenset({"eth_subscribe"}))
+    assert subscriber.heads_refused and subscriber.reconnects == 0
+    assert subscriber.capabilities["newHeads"] is False and modes[-1] == "unavailable"
 
 
 async def test_every_real_block_indexes_exactly(shared_data: Path, pool: asyncpg.Pool) -> None:
