@@ -139,3 +139,39 @@ def test_flash_burst_is_reported_in_the_burst_block_only() -> None:
     blocks += [_bundle(n, _benign_block(rng, n)) for n in range(202, 206)]
     findings = _run(DriftDetector(DriftSettings(warmup_blocks=50)), blocks)
     assert [f.block_from for f in findings if ReasonCode.FLASH_BURST in f.reason_codes] == [201]
+
+
+def test_steady_busy_caller_never_breaks_the_detector() -> None:
+    """Issue 18.1: a keeper calling twice every block (>= burst_calls in the window) made
+    ``first_seen`` lose it every 4*window+1 blocks while ``recent_calls`` still held it:
+    KeyError every ~13 blocks, drift blind on those blocks. It is an old caller, not fresh."""
+    rng = random.Random(21)
+    keeper = _addr(10**10)
+    blocks = []
+    for n in range(1, 201):
+        txs = _benign_block(rng, n)
+        txs += [_tx(n, 90 + i, keeper, 10**18, 60_000) for i in range(2)]
+        blocks.append(_bundle(n, txs))
+    detector = DriftDetector(DriftSettings(warmup_blocks=50))
+    findings = _run(detector, blocks)
+    assert findings == [], [f.summary for f in findings]
+    state = detector.states[(POOL, "0xa9059cbb")]
+    assert state.blocks_observed == 200
+    assert state.first_seen[keeper] == 1  # remembered while it keeps calling
+
+
+def test_restored_state_missing_first_seen_is_repaired() -> None:
+    """Baselines stored before the fix may hold a recent caller without ``first_seen``."""
+    rng = random.Random(22)
+    keeper = _addr(10**11)
+    blocks = [_bundle(n, _benign_block(rng, n) + [_tx(n, 90 + i, keeper, 1, 60_000)
+                                                  for i in range(2)]) for n in range(1, 60)]
+    detector = DriftDetector(DriftSettings(warmup_blocks=5))
+    _run(detector, blocks)
+    ((scope, state, _),) = detector.export_baselines()
+    del state["first_seen"][keeper]
+    restored = DriftDetector(DriftSettings(warmup_blocks=5))
+    restored.import_baselines([(scope, json.loads(json.dumps(state)))])
+    restored_state = restored.states[(POOL, "0xa9059cbb")]
+    earliest = min(b for b, c in restored_state.recent_calls if c == keeper)
+    assert restored_state.first_seen[keeper] == earliest

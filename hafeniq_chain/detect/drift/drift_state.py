@@ -38,14 +38,21 @@ class FunctionState:
             self.known_callers.pop()
 
     def remember_calls(self, block: int, callers: list[str], window: int) -> None:
-        """Keep the calls of the last ``window`` blocks for flash-burst counting."""
+        """Keep the calls of the last ``window`` blocks for flash-burst counting.
+
+        ``first_seen`` forgets a caller only once it is old *and* has no call left in
+        ``recent_calls``: a keeper calling every block keeps its first block (it is not
+        fresh), and the burst check can always look up every caller it counts.
+        """
         for caller in callers:
             self.first_seen.setdefault(caller, block)
             self.recent_calls.append((block, caller))
         while self.recent_calls and self.recent_calls[0][0] <= block - window:
             self.recent_calls.popleft()
         horizon = block - 4 * window
-        self.first_seen = {c: b for c, b in self.first_seen.items() if b > horizon}
+        active = {c for _, c in self.recent_calls}
+        self.first_seen = {c: b for c, b in self.first_seen.items()
+                           if b > horizon or c in active}
 
     def to_state(self) -> dict[str, Any]:
         return {
@@ -60,6 +67,15 @@ class FunctionState:
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> FunctionState:
+        """Rebuild from ``to_state``; repairs baselines stored before ``first_seen`` was kept
+        for every recent caller (each gets its earliest recent block)."""
+        restored = cls._from_state(state)
+        for block, caller in restored.recent_calls:
+            restored.first_seen.setdefault(caller, block)
+        return restored
+
+    @classmethod
+    def _from_state(cls, state: dict[str, Any]) -> FunctionState:
         return cls(
             rate=BlendedBaseline.from_state(state["rate"]), cusum=Cusum(**state["cusum"]),
             active=BlendedBaseline.from_state(state["active"]) if "active" in state
