@@ -120,6 +120,8 @@ def _entity_candidates(bundles: Sequence[BlockBundle]) -> EntityCandidates:
         for t in b.transfers:
             note(t.from_addr, b.number)
             note(t.to_addr, b.number)
+        for lg in b.logs:  # NOTE: only code emits logs
+            note(lg.address, b.number, "contract")
     addresses = sorted(seen)
     return EntityCandidates(addresses, [seen[a][0] for a in addresses],
                             [seen[a][1] for a in addresses])
