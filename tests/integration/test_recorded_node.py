@@ -22,6 +22,8 @@ from hafeniq_chain.chain.recorded_blocks import RecordedBlock, contiguous
 from hafeniq_chain.chain.recorded_node import NodeProfile, RecordedNode
 from hafeniq_chain.chain.rpc import RpcClient, RpcError
 from hafeniq_chain.chain.subscriptions import Subscriber
+from hafeniq_chain.config import load_settings
+from hafeniq_chain.daemon import Daemon
 from tests.support.real_rpc import assert_stored, real_rpc_blocks
 
 pytestmark = pytest.mark.timeout(60)
@@ -159,3 +161,32 @@ async def test_every_real_block_indexes_exactly(shared_data: Path, pool: asyncpg
     async with pool.acquire() as conn:
         for block in blocks:
             await assert_stored(conn, 1, block)
+
+
+async def test_no_private_flags_when_the_mempool_is_unavailable(shared_data: Path,
+                                                               pool: asyncpg.Pool) -> None:
+    """A ws node that refuses every pending subscription: heads are followed, and no
+    transaction is flagged private (there was no mempool to be seen in)."""
+    chain = contiguous(real_rpc_blocks(shared_data)[1:], 300)
+    profile = replace(NodeProfile.like("anvil"), pending="none")
+    async with RecordedNode(chain, revealed=1, profile=profile) as node:
+        settings = load_settings(None, **{"chain.rpc_urls": [node.ws_url], "chain.chain_id": 1,
+                                          "chain.poll_interval_s": 0.2, "api.enabled": False})
+        daemon = Daemon(settings, pool, start_block=300)
+        task = asyncio.create_task(daemon.run())
+        try:
+            assert daemon.subscriber is not None
+            await asyncio.wait_for(daemon.subscriber.connected.wait(), 10)
+            await node.reveal_async(len(chain))
+            for _ in range(200):
+                if await pool.fetchval("SELECT block_number FROM cursors WHERE name = 'head'"
+                                       ) == chain[-1].number:
+                    break
+                await asyncio.sleep(0.1)
+            assert daemon.node_capabilities()["subscriptions"]["mempool"] == "unavailable"
+        finally:
+            daemon.stop.set()
+            await asyncio.wait_for(task, 20)
+    assert await pool.fetchval("SELECT count(*) FROM transactions") == sum(
+        len(b.block["transactions"]) for b in chain)
+    assert await pool.fetchval("SELECT count(*) FROM transactions WHERE private") == 0
