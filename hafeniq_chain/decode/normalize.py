@@ -25,6 +25,7 @@ from hafeniq_chain.decode.traces import (
     outermost,
     transfer_from_call,
 )
+from hafeniq_chain.decode.tx_extras import authorization_list, blob_fields
 from hafeniq_chain.log import get_logger
 from hafeniq_chain.metrics import DECODE_ERRORS
 
@@ -98,7 +99,13 @@ def normalize_block(chain_id: int, block: dict[str, Any], receipts: list[dict[st
             effective_gas_price=_int(receipt.get("effectiveGasPrice")),
             contract_address=_addr(receipt.get("contractAddress")),
             function_name=name, decoded_args=args,
+            authorization_list=authorization_list(tx),
         )
+        if "blobVersionedHashes" in tx:
+            hashes, max_blob_fee, blob_gas, blob_price = blob_fields(tx, receipt)
+            record = replace(record, blob_versioned_hashes=hashes,
+                             max_fee_per_blob_gas=max_blob_fee, blob_gas_used=blob_gas,
+                             blob_gas_price=blob_price)
         bundle.transactions.append(record)
         if record.value and record.status != 0 and record.to_addr:
             bundle.transfers.append(TransferRecord(

@@ -161,6 +161,16 @@ async def test_every_real_block_indexes_exactly(shared_data: Path, pool: asyncpg
     async with pool.acquire() as conn:
         for block in blocks:
             await assert_stored(conn, 1, block)
+        blob = next((tx, r) for b in blocks for tx, r in zip(b.block["transactions"],
+                                                           b.receipts, strict=True)
+                    if tx.get("type") == "0x3")
+        row = await conn.fetchrow(
+            "SELECT blob_versioned_hashes, max_fee_per_blob_gas, blob_gas_used, "
+            "blob_gas_price, authorization_list FROM transactions WHERE hash = $1",
+            blob[0]["hash"])
+        assert tuple(row.values()) == (
+            blob[0]["blobVersionedHashes"], int(blob[0]["maxFeePerBlobGas"], 16),
+            int(blob[1]["blobGasUsed"], 16), int(blob[1]["blobGasPrice"], 16), None)
 
 
 async def test_no_private_flags_when_the_mempool_is_unavailable(shared_data: Path,
