@@ -9,6 +9,7 @@ stops the daemon instead of failing forever.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import time
@@ -25,12 +26,15 @@ from hafeniq_chain.alert.outbox import OutboxLoop
 from hafeniq_chain.api.app import create_app
 from hafeniq_chain.api.ops import Readiness
 from hafeniq_chain.api.server import serve_until
+from hafeniq_chain.chain.capabilities import NodeCapabilities, probe
 from hafeniq_chain.chain.follower import BlockHook, Follower, ReorgTooDeep
 from hafeniq_chain.chain.indexer import BlockIndexer
 from hafeniq_chain.chain.mempool import PendingStore, pending_from_rpc
+from hafeniq_chain.chain.pending_hashes import PendingHashFetcher
 from hafeniq_chain.chain.rpc import RpcClient, RpcError
 from hafeniq_chain.chain.simulator import NodeSimulator
 from hafeniq_chain.chain.subscriptions import Subscriber
+from hafeniq_chain.chain.trace_source import CALL_TRACER, PARITY, TracesUnavailable
 from hafeniq_chain.config import Settings
 from hafeniq_chain.decode.abi_registry import AbiRegistry
 from hafeniq_chain.detect.pipeline import build_pipeline
@@ -89,14 +93,21 @@ class Daemon:
             chain.mempool and ws_urls) else None
         if self.mempool is not None:  # sightings first, then "never seen pending"
             self.indexer.before_judging = self.mempool.flush
+        # NOTE: mempool_active turns on only once a pending feed is subscribed (_on_mempool):
+        # without one, an unseen transaction says nothing about private order flow.
         self.follower = Follower(
             self.indexer, confirmations=chain.confirmations,
             max_reorg_depth=chain.max_reorg_depth, start_block=self.start_block,
-            hooks=self.hooks, mempool_active=self.mempool is not None)
+            hooks=self.hooks, mempool_active=False)
+        self.pending_hashes = PendingHashFetcher(self.rpc, self._on_pending) if (
+            self.mempool) else None
         self.subscriber = Subscriber(
             ws_urls, on_head=self.follower.wakeup.set,
             on_pending=self._on_pending if self.mempool else None,
-            watched=[w.address for w in self.settings.watch]) if ws_urls else None
+            watched=[w.address for w in self.settings.watch],
+            on_pending_hash=self.pending_hashes.offer if self.pending_hashes else None,
+            on_mempool=self._on_mempool) if ws_urls else None
+        self.capabilities = NodeCapabilities()
 
     def _on_pending(self, tx: dict[str, Any]) -> None:
         record = pending_from_rpc(tx)
@@ -104,10 +115,38 @@ class Daemon:
             self.mempool.offer(record)
         self.live.offer(record)
 
+    def _on_mempool(self, mode: str) -> None:
+        self.follower.mempool_active = mode in ("full", "hashes")
+        log.info("daemon.mempool", mode=mode, flags_private=self.follower.mempool_active)
+
+    def node_capabilities(self) -> dict[str, Any]:
+        """What the node supports and which fallbacks are in use (for /readyz)."""
+        caps = self.capabilities.as_dict()
+        if self.subscriber is not None:
+            caps["subscriptions"] = {**self.subscriber.capabilities,
+                                     "mempool": self.subscriber.mempool}
+        return caps
+
+    async def _probe_capabilities(self) -> None:
+        """Log ``daemon.capabilities`` once the node and its subscriptions have answered."""
+        try:
+            self.capabilities = await probe(self.rpc, fetch_traces=self.indexer.fetch_traces)
+        except TracesUnavailable as exc:
+            raise DaemonHalted(str(exc)) from exc
+        except RpcError as exc:  # an outage at start-up: the stages retry on their own
+            log.warning("daemon.capabilities_unknown", error=str(exc)[:200])
+            return
+        if self.capabilities.traces in (PARITY, CALL_TRACER):
+            self.indexer.trace_method = self.capabilities.traces
+        if self.subscriber is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.subscriber.connected.wait(), 5.0)
+        log.info("daemon.capabilities", **self.node_capabilities())
+
     async def _follow(self) -> None:
         try:
             await self.follower.run(self.stop, self.settings.chain.poll_interval_s)
-        except ReorgTooDeep as exc:
+        except (ReorgTooDeep, TracesUnavailable) as exc:
             raise DaemonHalted(str(exc)) from exc
 
     async def _stage(self, name: str, loop: Callable[[], Awaitable[None]]) -> None:
@@ -144,11 +183,16 @@ class Daemon:
                                id="save-baselines", max_instances=1)
         await self.live.load_state(self.pool)
         self.scheduler.start()
+        pending_hashes = self.pending_hashes
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._stage("follower", self._follow))
+                group.create_task(self._probe_capabilities())
                 if self.subscriber is not None:
                     group.create_task(self.subscriber.run(self.stop))
+                if pending_hashes is not None:
+                    group.create_task(self._stage("pending-hashes",
+                                                  lambda: pending_hashes.run(self.stop)))
                 if self.mempool is not None:
                     mempool = self.mempool
                     group.create_task(self._stage("mempool", lambda: mempool.run(self.stop)))
@@ -159,7 +203,8 @@ class Daemon:
                 if self.settings.api.enabled:
                     app = create_app(self.pool, self.settings,
                                      readiness=Readiness(self.pool, self.rpc,
-                                                         progress=self.follower.progress),
+                                                         progress=self.follower.progress,
+                                                         node=self.node_capabilities),
                                      alert_channels=list(self.channels))
                     group.create_task(serve_until(app, self.settings.api.listen, self.stop))
         except* BudgetExhausted as group:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,7 @@ class Readiness:
     rpc: RpcClient | None = None
     max_head_lag: int = 20
     progress: ProgressTracker | None = None
+    node: Callable[[], dict[str, Any]] | None = None  # what the node supports (capabilities)
 
     async def check(self) -> dict[str, Any]:
         checks: dict[str, Any] = {}
@@ -65,7 +67,8 @@ async def readyz(request: Request, response: Response) -> dict[str, Any]:
     ok = all(v == "ok" or str(v).startswith("ok") or isinstance(v, int)
              for v in checks.values())
     response.status_code = 200 if ok else 503
-    return {"ready": ok, "checks": checks}
+    node = request.app.state.readiness.node
+    return {"ready": ok, "checks": checks, **({"node": node()} if node else {})}
 
 
 @router.get("/metrics", response_class=PlainTextResponse)

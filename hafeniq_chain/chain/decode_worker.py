@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import gc
 import pickle
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from hafeniq_chain.chain.rpc import Call, block_calls, pair_blocks, parse_batch
+from hafeniq_chain.chain.rpc import block_calls, pair_blocks, parse_batch
+from hafeniq_chain.chain.trace_source import PARITY, add_block_traces, trace_calls
 from hafeniq_chain.decode.abi_registry import AbiRegistry
-from hafeniq_chain.decode.normalize import add_traces, normalize_block
+from hafeniq_chain.decode.normalize import normalize_block
 from hafeniq_chain.metrics import REGISTRY
 from hafeniq_chain.store.rows import PreparedBatch, prepare_batch
 
@@ -37,10 +38,10 @@ class RawBlocks:
     numbers: list[int]
     blocks_body: bytes
     traces_body: bytes | None = None
+    trace_method: str = PARITY
 
 
-def trace_calls(numbers: Sequence[int]) -> list[Call]:
-    return [("trace_block", [hex(n)]) for n in numbers]
+__all__ = ["RawBlocks", "prepare_raw", "trace_calls"]
 
 
 def init_worker(registry: AbiRegistry) -> None:
@@ -74,9 +75,9 @@ def prepare_raw(raw: RawBlocks, registry: AbiRegistry | None = None) -> Prepared
     bundles = [normalize_block(raw.chain_id, block, receipts, registry, source=raw.source)
                for block, receipts in pair_blocks(raw.numbers, results)]
     if raw.traces_body is not None:
-        traces = parse_batch(["trace_block"] * len(raw.numbers), raw.traces_body)
+        traces = parse_batch([raw.trace_method] * len(raw.numbers), raw.traces_body)
         for bundle, block_traces in zip(bundles, traces, strict=True):
-            add_traces(bundle, block_traces or [], registry)
+            add_block_traces(bundle, block_traces, raw.trace_method, registry)
     batch = prepare_batch(bundles)
     batch.decode_errors = errors_since(before)
     return batch

@@ -6,10 +6,11 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import asyncpg
 
-from hafeniq_chain.chain.decode_worker import RawBlocks, trace_calls
+from hafeniq_chain.chain.decode_worker import RawBlocks
 from hafeniq_chain.chain.rpc import RpcClient, block_calls
+from hafeniq_chain.chain.trace_source import add_block_traces, choose_trace_method, trace_calls
 from hafeniq_chain.decode.abi_registry import AbiRegistry
-from hafeniq_chain.decode.normalize import add_traces, normalize_block
+from hafeniq_chain.decode.normalize import normalize_block
 from hafeniq_chain.decode.records import BlockBundle
 from hafeniq_chain.store.rows import PreparedBatch, prepare_batch
 from hafeniq_chain.store.writer import WriteMethod, write_prepared
@@ -27,10 +28,17 @@ class BlockIndexer:
         self.registry = registry or AbiRegistry.load()
         self.source = source
         self.fetch_traces = fetch_traces
+        self.trace_method: str | None = None
         self._kinds: dict[str, str] = {}
         # NOTE: set by the daemon to the mempool buffer's flush: sightings are written
         # before a block judges which of its transactions were never seen pending.
         self.before_judging: Callable[[], Awaitable[object]] | None = None
+
+    async def _trace_method(self, number: int) -> str:
+        """The node's tracing method, found once (TracesUnavailable when it has none)."""
+        if self.trace_method is None:
+            self.trace_method = await choose_trace_method(self.rpc, number)
+        return self.trace_method
 
     async def fetch(self, numbers: Sequence[int]) -> list[BlockBundle]:
         """Blocks + receipts (+ traces when enabled) from the node, decoded into bundles."""
@@ -38,16 +46,20 @@ class BlockIndexer:
         bundles = [normalize_block(self.chain_id, block, receipts, self.registry,
                                    source=self.source) for block, receipts in raw]
         if self.fetch_traces:
-            traces = await self.rpc.batch(trace_calls(numbers))
+            method = await self._trace_method(numbers[0])
+            traces = await self.rpc.batch(trace_calls(numbers, method))
             for bundle, block_traces in zip(bundles, traces, strict=True):
-                add_traces(bundle, block_traces or [], self.registry)
+                add_block_traces(bundle, block_traces, method, self.registry)
         return bundles
 
     async def fetch_raw(self, numbers: Sequence[int]) -> RawBlocks:
         """The node's undecoded answers, for ``decode_worker.prepare_raw`` elsewhere."""
         body = await self.rpc.batch_raw(block_calls(numbers))
-        traces = await self.rpc.batch_raw(trace_calls(numbers)) if self.fetch_traces else None
-        return RawBlocks(self.chain_id, self.source, list(numbers), body, traces)
+        if not self.fetch_traces:
+            return RawBlocks(self.chain_id, self.source, list(numbers), body)
+        method = await self._trace_method(numbers[0])
+        traces = await self.rpc.batch_raw(trace_calls(numbers, method))
+        return RawBlocks(self.chain_id, self.source, list(numbers), body, traces, method)
 
     async def _entity_kinds(self, call_targets: Sequence[str]) -> dict[str, str]:
         """EOA vs contract for call targets, via eth_getCode, cached for the process."""

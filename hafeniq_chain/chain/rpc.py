@@ -31,6 +31,33 @@ class ReceiptsUnsupported(RpcError):
     """The node has no ``eth_getBlockReceipts``: receipts must be fetched one by one."""
 
 
+class MethodUnsupported(RpcError):
+    """The node has no such method (JSON-RPC -32601, or the same said in words)."""
+
+
+_MISSING_WORDS = ("not supported", "does not exist", "not available", "method not found",
+                  "unsupported method", "not implemented")
+
+
+def method_missing(error: Any) -> bool:
+    """Whether a JSON-RPC error object says the method is unknown to the node (nodes differ:
+    Hardhat says "not supported", ganache "does not exist/is not available", geth -32601)."""
+    if isinstance(error, dict):
+        if error.get("code") == -32601:
+            return True
+        error = error.get("message", "")
+    return any(words in str(error).lower() for words in _MISSING_WORDS)
+
+
+def error_for(method: str, error: Any) -> RpcError:
+    """The RpcError subclass a node's error answer to ``method`` means."""
+    if method == "eth_getBlockReceipts":
+        return ReceiptsUnsupported(f"{method}: {error}")
+    if method_missing(error):
+        return MethodUnsupported(f"{method}: {error}")
+    return RpcError(f"{method}: {error}")
+
+
 class NotJson(ValueError):
     """An answer that is no JSON-RPC at all (an HTML error page, garbage): fail over."""
 
@@ -82,9 +109,7 @@ def parse_batch(methods: Sequence[str], body: bytes) -> list[Any]:
         if not isinstance(position, int) or not 0 <= position < len(methods):
             raise RpcError(f"batch answer with unknown id {position!r}")
         if "error" in response:
-            error_type = (ReceiptsUnsupported if methods[position] == "eth_getBlockReceipts"
-                          else RpcError)
-            raise error_type(f"{methods[position]}: {response['error']}")
+            raise error_for(methods[position], response["error"])
         results[position] = response.get("result")
     return results
 
@@ -165,7 +190,7 @@ class RpcClient:
         if not isinstance(response, dict):
             raise RpcError(f"{method}: unexpected answer {str(response)[:200]}")
         if "error" in response:
-            raise RpcError(f"{method}: {response['error']}")
+            raise error_for(method, response["error"])
         return response.get("result")
 
     async def batch_raw(self, calls: Sequence[Call]) -> bytes:

@@ -11,6 +11,7 @@ from hafeniq_chain.chain.backfill import BackfillStats, backfill
 from hafeniq_chain.chain.indexer import BlockIndexer
 from hafeniq_chain.chain.node_probe import check_node
 from hafeniq_chain.chain.rpc import RpcClient, RpcError
+from hafeniq_chain.chain.trace_source import TracesUnavailable
 from hafeniq_chain.commands.common import console, run_async, settings_from
 from hafeniq_chain.config import Settings
 from hafeniq_chain.daemon import Daemon, DaemonHalted
@@ -74,7 +75,7 @@ def backfill_command(
             client = RpcClient(settings.chain.rpc_urls)
             registry = AbiRegistry.load(w.abi for w in settings.watch if w.abi)
             indexer = BlockIndexer(client, pool, settings.chain.chain_id, registry,
-                                   source="backfill")
+                                   source="backfill", fetch_traces=settings.chain.fetch_traces)
             try:
                 with Progress("[progress.description]{task.description}", BarColumn(),
                               MofNCompleteColumn(), TimeRemainingColumn(), console=console,
@@ -90,6 +91,9 @@ def backfill_command(
         stats = run_async(_run())
     except RpcError as exc:
         console.print(f"[red]backfill failed[/red] {exc} (re-run to resume)")
+        raise typer.Exit(1) from None
+    except TracesUnavailable as exc:
+        console.print(f"[red]backfill failed[/red] {exc}")
         raise typer.Exit(1) from None
     console.print(f"[green]backfilled[/green] {stats.blocks} blocks, {stats.transactions} txs, "
                   f"{stats.logs} logs ({stats.decoded_logs} decoded, {stats.decode_errors} "

@@ -11,9 +11,21 @@ from dataclasses import replace
 from typing import Any
 
 from hafeniq_chain.decode.abi_registry import AbiDecodeError, AbiRegistry
-from hafeniq_chain.decode.records import BlockBundle, LogRecord, TransferRecord, TxRecord
+from hafeniq_chain.decode.records import (
+    BlockBundle,
+    CallRecord,
+    LogRecord,
+    TransferRecord,
+    TxRecord,
+)
 from hafeniq_chain.decode.swaps import swaps_from_calls, swaps_from_logs
-from hafeniq_chain.decode.traces import calls_from_parity, outermost, transfer_from_call
+from hafeniq_chain.decode.traces import (
+    calls_from_call_tracer,
+    calls_from_parity,
+    outermost,
+    transfer_from_call,
+)
+from hafeniq_chain.decode.tx_extras import authorization_list, blob_fields
 from hafeniq_chain.log import get_logger
 from hafeniq_chain.metrics import DECODE_ERRORS
 
@@ -87,7 +99,13 @@ def normalize_block(chain_id: int, block: dict[str, Any], receipts: list[dict[st
             effective_gas_price=_int(receipt.get("effectiveGasPrice")),
             contract_address=_addr(receipt.get("contractAddress")),
             function_name=name, decoded_args=args,
+            authorization_list=authorization_list(tx),
         )
+        if "blobVersionedHashes" in tx:
+            hashes, max_blob_fee, blob_gas, blob_price = blob_fields(tx, receipt)
+            record = replace(record, blob_versioned_hashes=hashes,
+                             max_fee_per_blob_gas=max_blob_fee, blob_gas_used=blob_gas,
+                             blob_gas_price=blob_price)
         bundle.transactions.append(record)
         if record.value and record.status != 0 and record.to_addr:
             bundle.transfers.append(TransferRecord(
@@ -125,8 +143,33 @@ def add_traces(bundle: BlockBundle, traces: list[dict[str, Any]],
     transfers; swaps come from pool calls, which also covers pools that emit no standard
     ``Swap`` event.
     """
+    _add_calls(bundle, calls_from_parity(traces, bundle.number), registry)
+
+
+def add_call_traces(bundle: BlockBundle, results: list[dict[str, Any]],
+                    registry: AbiRegistry) -> None:
+    """``add_traces`` for geth's ``debug_traceBlockByNumber`` with the callTracer: one
+    ``{"txHash"?, "result": frame}`` per transaction, in block order (older geth omits
+    ``txHash``, so the position names the transaction)."""
+    if len(results) != len(bundle.transactions):
+        raise ValueError(f"block {bundle.number}: {len(results)} call traces for "
+                         f"{len(bundle.transactions)} transactions")
+    calls: list[CallRecord] = []
+    for tx, entry in zip(bundle.transactions, results, strict=True):
+        if entry.get("txHash") and str(entry["txHash"]).lower() != tx.hash:
+            raise ValueError(f"block {bundle.number}: call trace of {entry['txHash']} where "
+                             f"{tx.hash} was expected")
+        if entry.get("error") or not isinstance(entry.get("result"), dict):
+            DECODE_ERRORS.labels(kind="call").inc()
+            log.warning("decode.call_trace_missing", tx=tx.hash, error=entry.get("error"))
+            continue
+        calls += calls_from_call_tracer(entry["result"], tx.hash, tx.tx_index, bundle.number)
+    _add_calls(bundle, calls, registry)
+
+
+def _add_calls(bundle: BlockBundle, records: list[CallRecord], registry: AbiRegistry) -> None:
     calls = []
-    for call in calls_from_parity(traces, bundle.number):
+    for call in records:
         name, args = (_decode_call(registry, call.input, call.tx_hash)
                       if call.to_addr and call.call_type != "create" else (None, None))
         calls.append(replace(call, function_name=name, decoded_args=args))

@@ -38,6 +38,11 @@ class TxRecord:
     decoded_args: dict[str, Any] | None = None
     private: bool = False
     mempool_delay_ms: int | None = None
+    blob_versioned_hashes: tuple[str, ...] | None = None
+    max_fee_per_blob_gas: int | None = None
+    blob_gas_used: int | None = None
+    blob_gas_price: int | None = None
+    authorization_list: list[dict[str, Any]] | None = None
 
     @property
     def selector(self) -> str | None:

@@ -31,7 +31,10 @@ def _transactions(bundles: Sequence[BlockBundle], _: Sequence[EdgeEvent]) -> Row
     return [(b.chain_id, t.block_number, t.tx_index, t.hash, t.from_addr, t.to_addr, t.value,
              t.nonce, t.selector, t.input, t.gas, t.gas_price, t.max_fee, t.max_priority_fee,
              t.tx_type, t.status, t.gas_used, t.effective_gas_price, t.contract_address,
-             t.function_name, json_text(t.decoded_args), t.private, t.mempool_delay_ms)
+             t.function_name, json_text(t.decoded_args), t.private, t.mempool_delay_ms,
+             list(t.blob_versioned_hashes) if t.blob_versioned_hashes is not None else None,
+             t.max_fee_per_blob_gas, t.blob_gas_used, t.blob_gas_price,
+             json_text(t.authorization_list))
             for b in bundles for t in b.transactions]
 
 
@@ -69,7 +72,9 @@ TABLE_COLUMNS: dict[str, list[str]] = {
                      "value", "nonce", "selector", "input", "gas", "gas_price", "max_fee",
                      "max_priority_fee", "tx_type", "status", "gas_used",
                      "effective_gas_price", "contract_address", "function_name",
-                     "decoded_args", "private", "mempool_delay_ms"],
+                     "decoded_args", "private", "mempool_delay_ms", "blob_versioned_hashes",
+                     "max_fee_per_blob_gas", "blob_gas_used", "blob_gas_price",
+                     "authorization_list"],
     "logs": ["chain_id", "block_number", "log_index", "tx_hash", "tx_index", "address",
              "topic0", "topics", "data", "event_name", "decoded"],
     "calls": ["chain_id", "block_number", "tx_hash", "tx_index", "trace_address", "call_type",
@@ -121,6 +126,8 @@ def _entity_candidates(bundles: Sequence[BlockBundle]) -> EntityCandidates:
         for t in b.transfers:
             note(t.from_addr, b.number)
             note(t.to_addr, b.number)
+        for lg in b.logs:  # NOTE: only code emits logs
+            note(lg.address, b.number, "contract")
     addresses = sorted(seen)
     return EntityCandidates(addresses, [seen[a][0] for a in addresses],
                             [seen[a][1] for a in addresses])
