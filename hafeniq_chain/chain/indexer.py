@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import asyncpg
 
@@ -13,6 +14,8 @@ from hafeniq_chain.decode.normalize import add_traces, normalize_block
 from hafeniq_chain.decode.records import BlockBundle
 from hafeniq_chain.store.rows import PreparedBatch, prepare_batch
 from hafeniq_chain.store.writer import WriteMethod, write_prepared
+
+NodeBlocks = list[tuple[dict[str, Any], list[dict[str, Any]]]]
 
 
 class BlockIndexer:
@@ -31,11 +34,19 @@ class BlockIndexer:
 
     async def fetch(self, numbers: Sequence[int]) -> list[BlockBundle]:
         """Blocks + receipts (+ traces when enabled) from the node, decoded into bundles."""
+        return self.decode(*await self.fetch_answers(numbers))
+
+    async def fetch_answers(self, numbers: Sequence[int]) -> tuple[NodeBlocks, list[Any] | None]:
+        """The node's parsed answers for ``numbers``: (block, receipts) pairs and traces."""
         raw = await self.rpc.block_with_receipts(numbers)
+        traces = await self.rpc.batch(trace_calls(numbers)) if self.fetch_traces else None
+        return raw, traces
+
+    def decode(self, raw: NodeBlocks, traces: list[Any] | None) -> list[BlockBundle]:
+        """Parsed answers -> bundles: pure CPU, so the pipelined follower runs it in a thread."""
         bundles = [normalize_block(self.chain_id, block, receipts, self.registry,
                                    source=self.source) for block, receipts in raw]
-        if self.fetch_traces:
-            traces = await self.rpc.batch(trace_calls(numbers))
+        if traces is not None:
             for bundle, block_traces in zip(bundles, traces, strict=True):
                 add_traces(bundle, block_traces or [], self.registry)
         return bundles
@@ -46,7 +57,7 @@ class BlockIndexer:
         traces = await self.rpc.batch_raw(trace_calls(numbers)) if self.fetch_traces else None
         return RawBlocks(self.chain_id, self.source, list(numbers), body, traces)
 
-    async def _entity_kinds(self, call_targets: Sequence[str]) -> dict[str, str]:
+    async def entity_kinds(self, call_targets: Sequence[str]) -> dict[str, str]:
         """EOA vs contract for call targets, via eth_getCode, cached for the process."""
         unknown = [a for a in call_targets if a not in self._kinds]
         if unknown:
@@ -62,13 +73,15 @@ class BlockIndexer:
                                       mempool_active=mempool_active)
 
     async def store_prepared(self, batch: PreparedBatch, *, cursor: str | None,
-                             method: WriteMethod = "insert", mempool_active: bool = False
+                             method: WriteMethod = "insert", mempool_active: bool = False,
+                             before_commit: Callable[[], Awaitable[None]] | None = None
                              ) -> None:
         """Write a prepared batch atomically (with the cursor when given)."""
-        kinds = await self._entity_kinds(batch.call_targets)
+        kinds = await self.entity_kinds(batch.call_targets)
         async with self.pool.acquire() as conn:
             await write_prepared(conn, batch, cursor=cursor, method=method,
-                                 entity_kinds=kinds, mempool_active=mempool_active)
+                                 entity_kinds=kinds, mempool_active=mempool_active,
+                                 before_commit=before_commit)
 
     async def index(self, numbers: Sequence[int], *, cursor: str | None,
                     method: WriteMethod = "insert", mempool_active: bool = False
