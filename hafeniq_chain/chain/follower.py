@@ -38,7 +38,7 @@ class Follower:
     def __init__(self, indexer: BlockIndexer, *, cursor: str = "head", confirmations: int = 0,
                  max_reorg_depth: int = 64, batch_size: int = 25, start_block: int | None = None,
                  hooks: Sequence[BlockHook] = (), mempool_active: bool = False,
-                 ahead: int = 4) -> None:
+                 ahead: int = 2) -> None:
         self.indexer = indexer
         self.cursor = cursor
         self.confirmations = confirmations
