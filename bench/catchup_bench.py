@@ -60,11 +60,14 @@ HOURS = 0.75
 IN_FLIGHT = 8
 GOAL_RATIO, GOAL_LATENCY_MS, GOAL_DETECT_MS = 0.35, 250, 50
 DURING_CATCH_UP = ("sandwich", "liquidity_rug")
+# NOTE: on a loaded machine Anvil took over 10 s (the default read timeout) to answer
+# one busy block with its receipts while other requests were in flight.
+RPC_TIMEOUT_S = 120
 
 
 async def bare_download(url: str, first: int, last: int) -> float:
     """Seconds to download blocks ``first..last`` with receipts, ``IN_FLIGHT`` at a time."""
-    rpc = RpcClient([url])
+    rpc = RpcClient([url], timeout_s=RPC_TIMEOUT_S)
     queue = list(range(last, first - 1, -1))
 
     async def worker() -> None:
@@ -119,7 +122,8 @@ class _Daemon:
         env = {**os.environ, "HAFENIQ_STORE__DSN": self.dsn,
                "HAFENIQ_ALERTS__WEBHOOK_URL": receiver.url,
                "HAFENIQ_ALERTS__WEBHOOK_SECRET": secret, "HAFENIQ_API__ENABLED": "false",
-               "HAFENIQ_CHAIN__POLL_INTERVAL_S": "0.2", "HAFENIQ_LOG_LEVEL": "warning"}
+               "HAFENIQ_CHAIN__POLL_INTERVAL_S": "0.2", "HAFENIQ_LOG_LEVEL": "warning",
+               "HAFENIQ_CHAIN__RPC_TIMEOUT_S": str(RPC_TIMEOUT_S)}
         if ahead is not None:  # 0: the one-step-at-a-time follower
             env["HAFENIQ_CHAIN__FETCH_AHEAD"] = str(ahead)
         self.log = (self.work / f"daemon-{self.name}.log").open("w")

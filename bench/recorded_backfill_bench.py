@@ -92,9 +92,12 @@ class _Node:
             [sys.executable, "-m", "bench.recorded_serve", str(directory), "--port",
              str(self.port)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        if not line.startswith(b"serving"):
+        for line in self.process.stdout:  # log lines come first
+            if line.startswith(b"serving"):
+                break
+        else:
             raise RuntimeError("the recorded node did not start")
+        self.process.stdout.close()
 
     def cpu(self) -> float:
         return _cpu_s(self.process.pid)
