@@ -32,6 +32,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -249,18 +250,25 @@ async def _detector_times(bundles: list[BlockBundle], pool: Any) -> tuple[list[f
     order (the daemon's database behind them), and the three slowest detectors' p99."""
     pipeline = DetectionPipeline(build_detectors(), DetectionContext(chain_id=31337, pool=pool))
     each: dict[str, list[float]] = {d.name: [] for d in pipeline.block_detectors}
+    failed: Counter[str] = Counter()
     times = []
     for bundle in bundles:
         started = time.perf_counter()
         for detector in pipeline.block_detectors:
             at = time.perf_counter()
-            await detector.on_block(bundle, pipeline.ctx)
+            try:
+                await detector.on_block(bundle, pipeline.ctx)
+            except Exception:  # counted and shown, as the daemon's pipeline isolates it
+                failed[detector.name] += 1
             each[detector.name].append(time.perf_counter() - at)
         times.append(time.perf_counter() - started)
     p99 = {name: statistics.quantiles(v, n=100)[98] * 1000 for name, v in each.items()
            if len(v) > 1}
-    return times, ", ".join(f"{n} {ms:.1f}" for n, ms in sorted(p99.items(),
-                                                              key=lambda kv: -kv[1])[:3])
+    slowest = ", ".join(f"{n} {ms:.1f}" for n, ms in sorted(p99.items(),
+                                                           key=lambda kv: -kv[1])[:3])
+    if failed:
+        slowest += "; FAILED on " + ", ".join(f"{n}: {c} blocks" for n, c in failed.items())
+    return times, slowest
 
 
 def _latencies(w3: Web3, receiver: WebhookReceiver, seen: dict[int, float]

@@ -25,26 +25,18 @@ import asyncio
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import orjson
 
-from bench.backfill_bench import _cpu_s, _etl, _ours, _own_cpu_s
+from bench.backfill_bench import _cpu_s, _etl, _ours
+from bench.cryo_export import cryo_export
 from hafeniq_chain.chain.anvil import free_port
 from hafeniq_chain.chain.recorded_blocks import contiguous, load_dir, transaction_count
 
 BLOCKS = 1000
 REAL_RPC = Path(__file__).resolve().parents[2] / "shared" / "data" / "real-rpc" / "blocks"
-CRYO_VENV = Path(__file__).resolve().parent / ".cryo-venv"
 GOAL_RATE_X, GOAL_CPU_SHARE = 3.0, 0.5
-
-_CRYO = """
-import sys, cryo
-cryo.freeze(["blocks", "transactions", "logs"], start_block=int(sys.argv[1]),
-            end_block=int(sys.argv[2]), rpc=sys.argv[3], output_dir=sys.argv[4],
-            max_concurrent_requests=8, verbose=False)
-"""
 
 
 def write_chain(directory: Path, blocks: int) -> tuple[int, int]:
@@ -56,30 +48,6 @@ def write_chain(directory: Path, blocks: int) -> tuple[int, int]:
         (directory / f"{block.number}.json").write_bytes(orjson.dumps(block.to_json()))
     return (transaction_count(chain),
             sum(len(r.get("logs") or []) for b in chain for r in b.receipts))
-
-
-def _ensure_cryo() -> Path:
-    python = CRYO_VENV / "bin" / "python"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(CRYO_VENV)], check=True)
-        subprocess.run([str(CRYO_VENV / "bin" / "pip"), "install", "-q", "cryo==0.3.2"],
-                       check=True)
-    return python
-
-
-def _cryo(url: str, first: int, last: int) -> tuple[float, float]:
-    """cryo's export of blocks, transactions and logs: seconds, its CPU seconds."""
-    python = _ensure_cryo()
-    with tempfile.TemporaryDirectory() as out:
-        cpu, started = _own_cpu_s(), time.perf_counter()
-        # NOTE: cryo's ranges end before ``end_block``.
-        subprocess.run([str(python), "-c", _CRYO, str(first), str(last + 1), url, out],
-                       check=True, capture_output=True, timeout=1800)
-        elapsed, cpu = time.perf_counter() - started, _own_cpu_s() - cpu
-        files = sorted(p.name for p in Path(out).iterdir())
-    if not any("logs" in f for f in files) or not any("transactions" in f for f in files):
-        raise RuntimeError(f"cryo wrote {files}")
-    return elapsed, cpu
 
 
 class _Node:
@@ -118,7 +86,7 @@ def run(blocks: int = BLOCKS) -> list[tuple[str, str]]:
             node_ours, node_cpu = node.cpu() - node_cpu, node.cpu()
             etl_s, etl_logs, etl_cpu = _etl(node.url, first, last)
             node_etl, node_cpu = node.cpu() - node_cpu, node.cpu()
-            cryo_s, cryo_cpu = _cryo(node.url, first, last)
+            cryo_s, cryo_cpu = cryo_export(node.url, first, last)
             node_cryo = node.cpu() - node_cpu
         finally:
             node.stop()
