@@ -4,7 +4,9 @@ The chain (2,000 blocks, ~100 txs and ~200 logs each, ~8 minutes to generate at 
 ~400 tx/s) is built on a fresh Anvil and measured on that same node: a state dump of it
 is over 1 GB, slower to load than to rebuild. ethereum-etl exports the same range from
 the same node (blocks, transactions, receipts and logs to CSV) from its own virtualenv
-(bench/.etl-venv, created here on first use).
+(bench/.etl-venv, created here on first use), and cryo (blocks, transactions and logs to
+parquet, bench/.cryo-venv). Against a node that costs nothing to serve, see
+``recorded_backfill_bench``.
 
 Besides wall-clock rates, CPU seconds per 1,000 blocks are printed for each side and for
 Anvil serving it: on a shared machine they say more about the real cost than the wall
@@ -24,6 +26,7 @@ import time
 from pathlib import Path
 
 from bench.chain_builder import build_chain
+from bench.cryo_export import cryo_export
 from hafeniq_chain.chain.anvil import AnvilNode, AnvilOptions
 from hafeniq_chain.chain.backfill import BackfillStats, backfill
 from hafeniq_chain.chain.indexer import BlockIndexer
@@ -142,7 +145,9 @@ def run(blocks: int = BLOCKS) -> list[tuple[str, str]]:
         stats, ours_s, ours_cpu, pg_cpu = asyncio.run(_ours(node.http_url, first, last))
         anvil_ours, anvil_cpu = _cpu_s(node.process.pid) - anvil_cpu, _cpu_s(node.process.pid)
         etl_s, etl_logs, etl_cpu = _etl(node.http_url, first, last)
-        anvil_etl = _cpu_s(node.process.pid) - anvil_cpu
+        anvil_etl, anvil_cpu = _cpu_s(node.process.pid) - anvil_cpu, _cpu_s(node.process.pid)
+        cryo_s, cryo_cpu = cryo_export(node.http_url, first, last)
+        anvil_cryo = _cpu_s(node.process.pid) - anvil_cpu
     ours_bps, etl_bps = span / ours_s, span / etl_s
     per_k = 1000 / span
     return [
@@ -158,6 +163,9 @@ def run(blocks: int = BLOCKS) -> list[tuple[str, str]]:
          f"{pg_cpu * per_k:.1f} PostgreSQL + {anvil_ours * per_k:.1f} Anvil serving"),
         ("CPU s per 1,000 blocks, ethereum-etl", f"{etl_cpu * per_k:.1f} Python + "
          f"{anvil_etl * per_k:.1f} Anvil serving"),
+        ("cryo export (Anvil -> parquet)", f"{span / cryo_s:.0f} blocks/s ({cryo_s:.1f} s); "
+         f"CPU s per 1,000 blocks {cryo_cpu * per_k:.1f} cryo + {anvil_cryo * per_k:.1f} Anvil "
+         "serving"),
     ]
 
 

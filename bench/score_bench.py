@@ -1,11 +1,11 @@
-"""``/v1/withdrawals/score`` latency at a sustained 500 requests/s on loopback.
+"""``/v1/withdrawals/score`` latency at a sustained 1,000 requests/s on loopback.
 
 The API runs as ``hafeniq-chain serve`` (its own process) on an embedded PostgreSQL
 seeded with 60 days of ordinary history for 200 accounts; ``bench/score_load.py``
 generates the load from another process: ordinary users, who mostly reuse their
 destinations and send 8% of withdrawals to a new address (looked up on the request's
-path: that share of cold reads stays in the measured phases). Goal: p99 under 10 ms at
-500 requests/s on 2 cores.
+path: that share of cold reads stays in the measured phases). Goal (issue 19): p99 under
+5 ms at 1,000 requests/s sustained on 2 cores.
 
 The measured phases show the steady state a long-running server is in. Before the server
 starts, WAL segments are written once and recycled by a checkpoint, as a running
@@ -15,10 +15,10 @@ one request per (account, habitual destination), which fills what the server kee
 memory (every account's history, the API key, each destination's labelled neighbours),
 then ordinary traffic, which takes the fresh database past its first growth and past the
 full-page writes that follow a checkpoint (the audit indexes have random keys, so for a
-while after each checkpoint, every 5 minutes by default, commits are heavier). The 500 requests/s
-phase is judged after a 3 s ramp from the 20 requests/s one (printed, not judged): at
+while after each checkpoint, every 5 minutes by default, commits are heavier). The 1,000
+requests/s phase is judged after a 3 s ramp from the 20 requests/s one (printed, not judged): at
 20 requests/s most destinations go unasked for longer than their links stay fresh, and
-the first seconds at 500 re-read them on the request path. The load average is printed
+the first seconds at 1,000 re-read them on the request path. The load average is printed
 with the figures because other work on the machine moves them.
 """
 
@@ -44,7 +44,8 @@ from hafeniq_chain.store.database import create_pool
 from hafeniq_chain.store.embedded import EmbeddedPostgres
 from hafeniq_chain.store.migrator import migrate
 
-RATE = 500.0
+RATE = 1000.0
+GOAL_P99_MS = 5.0
 LIGHT_RATE = 20.0
 WARM_RATE = 300.0
 SECONDS = {LIGHT_RATE: 6.0, RATE: 15.0, WARM_RATE: 6.0}
@@ -162,7 +163,8 @@ def run() -> list[tuple[str, str]]:
              f" {result['errors']} errors, {result['unfinished']} unfinished after 30 s drain"),
             (f"{rate:.0f} req/s p50", f"{result['p50_ms']:.1f} ms"),
             (f"{rate:.0f} req/s p99",
-             f"{result['p99_ms']:.1f} ms over completed requests (goal < 10 ms at 500)"),
+             f"{result['p99_ms']:.1f} ms over completed requests"
+             + (f" (goal < {GOAL_P99_MS:.0f} ms at {RATE:.0f})" if rate == RATE else "")),
         ]
     return rows
 

@@ -98,7 +98,8 @@ class Daemon:
         self.follower = Follower(
             self.indexer, confirmations=chain.confirmations,
             max_reorg_depth=chain.max_reorg_depth, start_block=self.start_block,
-            hooks=self.hooks, mempool_active=False)
+            hooks=self.hooks, mempool_active=False,
+            ahead=chain.fetch_ahead, batch_size=chain.follow_batch_size)
         self.pending_hashes = PendingHashFetcher(self.rpc, self._on_pending) if (
             self.mempool) else None
         self.subscriber = Subscriber(
@@ -215,5 +216,6 @@ class Daemon:
                 await self.live.save_state(self.pool)
             except TRANSIENT as exc:  # the database may be the reason we are stopping
                 log.warning("daemon.baselines_not_saved", error=repr(exc)[:200])
+            self.follower.close()
             await self.rpc.close()
             log.info("daemon.stopped")

@@ -4,24 +4,29 @@ Every step starts from the cursor in PostgreSQL, so a restart, a reconnect or a
 missed notification is repaired by the next ``catch_up``. A block whose parent hash
 does not match the stored block below it means a reorg: walk back to the common
 ancestor, remove the orphaned branch (retracting its findings) and index the new one.
+
+With ``ahead`` > 0 (the daemon's default) fetching, storing and detecting overlap
+(``chain.pipeline``); ``ahead=0`` runs them one after another, the reference the pipeline is
+tested against. Both store and find the same.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from hafeniq_chain.chain.indexer import BlockIndexer
+from hafeniq_chain.chain.pipeline import BlockHook, DetectBehind, FetchAhead
 from hafeniq_chain.chain.progress import ProgressTracker
-from hafeniq_chain.decode.records import BlockBundle
 from hafeniq_chain.log import get_logger
 from hafeniq_chain.metrics import REORGS
 from hafeniq_chain.store.reorg import remove_blocks_from
 
 log = get_logger(__name__)
 
-BlockHook = Callable[[BlockBundle], Awaitable[None]]
+__all__ = ["BlockHook", "Follower", "ReorgTooDeep"]
 
 
 class ReorgTooDeep(RuntimeError):
@@ -33,7 +38,8 @@ class Follower:
 
     def __init__(self, indexer: BlockIndexer, *, cursor: str = "head", confirmations: int = 0,
                  max_reorg_depth: int = 64, batch_size: int = 25, start_block: int | None = None,
-                 hooks: Sequence[BlockHook] = (), mempool_active: bool = False) -> None:
+                 hooks: Sequence[BlockHook] = (), mempool_active: bool = False,
+                 ahead: int = 2) -> None:
         self.indexer = indexer
         self.cursor = cursor
         self.confirmations = confirmations
@@ -42,7 +48,9 @@ class Follower:
         self.start_block = start_block
         self.hooks = list(hooks)
         self.mempool_active = mempool_active
+        self.ahead = ahead
         self.wakeup = asyncio.Event()
+        self._decoder: ThreadPoolExecutor | None = None
         self.progress = ProgressTracker(confirmations=confirmations)  # what /readyz judges
 
     @property
@@ -60,14 +68,11 @@ class Follower:
         head = await self.indexer.rpc.block_number()
         self.progress.saw_head(head)
         target = head - self.confirmations
+        if self.ahead > 0:
+            return await self._catch_up_pipelined(head, target)
         indexed = 0
         while True:
-            stored = await self._cursor()
-            if stored is None:
-                last, last_hash = (self.start_block if self.start_block is not None
-                                   else target) - 1, None
-            else:
-                last, last_hash = stored
+            last, last_hash = await self._last_stored(target)
             self.progress.saw_cursor(last)
             if last >= target:
                 return indexed
@@ -85,6 +90,64 @@ class Follower:
             for bundle in bundles:
                 for hook in self.hooks:
                     await hook(bundle)
+
+    async def _last_stored(self, target: int) -> tuple[int, str | None]:
+        stored = await self._cursor()
+        if stored is None:
+            return (self.start_block if self.start_block is not None else target) - 1, None
+        return stored
+
+    async def _catch_up_pipelined(self, head: int, target: int) -> int:
+        """``catch_up`` with fetch, store and detect overlapped (``chain.pipeline``)."""
+        if self._decoder is None:
+            self._decoder = ThreadPoolExecutor(1, thread_name_prefix="follower-decode")
+        detect = DetectBehind(self.hooks)
+        indexed = 0
+        try:
+            while True:
+                last, last_hash = await self._last_stored(target)
+                self.progress.saw_cursor(last)
+                if last >= target:
+                    await detect.wait()
+                    return indexed
+                fetch = FetchAhead(self.indexer, last + 1, target, self.batch_size,
+                                   self.ahead, self._decoder)
+                try:
+                    while (fetched := await fetch.next()) is not None:
+                        bundles = fetched.bundles
+                        if last_hash is not None and bundles[0].parent_hash != last_hash:
+                            await detect.wait()  # findings exist before they are retracted
+                            await self._repair_reorg(last)
+                            break
+                        if any(b.parent_hash != a.hash for a, b in itertools.pairwise(bundles)):
+                            log.info("chain.branch_changed_during_fetch", first=bundles[0].number)
+                            break
+                        await self.indexer.store_prepared(
+                            fetched.batch, cursor=self.cursor, mempool_active=self.mempool_active,
+                            before_commit=detect.wait)
+                        indexed += len(bundles)
+                        last, last_hash = bundles[-1].number, bundles[-1].hash
+                        self.progress.saw_cursor(last)
+                        detect.start(bundles)
+                finally:
+                    await fetch.close()
+        except asyncio.CancelledError:
+            await detect.cancel()
+            raise
+        except Exception:
+            # NOTE: the batch being detected is stored; as on the sequential path its hooks
+            # finish before the error reaches the caller.
+            try:
+                await detect.wait()
+            except Exception as exc:
+                log.error("chain.detect_failed", error=repr(exc)[:300])
+            raise
+
+    def close(self) -> None:
+        """Stop the decode thread (the daemon calls this when it stops)."""
+        if self._decoder is not None:
+            self._decoder.shutdown(wait=False, cancel_futures=True)
+            self._decoder = None
 
     async def _repair_reorg(self, last: int) -> None:
         """Walk back to the common ancestor and drop the orphaned branch."""

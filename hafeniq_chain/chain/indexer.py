@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import asyncpg
 
@@ -14,6 +15,8 @@ from hafeniq_chain.decode.normalize import normalize_block
 from hafeniq_chain.decode.records import BlockBundle
 from hafeniq_chain.store.rows import PreparedBatch, prepare_batch
 from hafeniq_chain.store.writer import WriteMethod, write_prepared
+
+NodeBlocks = list[tuple[dict[str, Any], list[dict[str, Any]]]]
 
 
 class BlockIndexer:
@@ -42,12 +45,23 @@ class BlockIndexer:
 
     async def fetch(self, numbers: Sequence[int]) -> list[BlockBundle]:
         """Blocks + receipts (+ traces when enabled) from the node, decoded into bundles."""
+        return self.decode(*await self.fetch_answers(numbers))
+
+    async def fetch_answers(self, numbers: Sequence[int]) -> tuple[NodeBlocks, list[Any] | None]:
+        """The node's parsed answers for ``numbers``: (block, receipts) pairs and traces."""
         raw = await self.rpc.block_with_receipts(numbers)
+        if not self.fetch_traces:
+            return raw, None
+        method = await self._trace_method(numbers[0])
+        return raw, await self.rpc.batch(trace_calls(numbers, method))
+
+    def decode(self, raw: NodeBlocks, traces: list[Any] | None) -> list[BlockBundle]:
+        """Parsed answers -> bundles: pure CPU, so the pipelined follower runs it in a thread."""
         bundles = [normalize_block(self.chain_id, block, receipts, self.registry,
                                    source=self.source) for block, receipts in raw]
-        if self.fetch_traces:
-            method = await self._trace_method(numbers[0])
-            traces = await self.rpc.batch(trace_calls(numbers, method))
+        if traces is not None:
+            method = self.trace_method
+            assert method is not None  # fetch_answers found it before fetching the traces
             for bundle, block_traces in zip(bundles, traces, strict=True):
                 add_block_traces(bundle, block_traces, method, self.registry)
         return bundles
@@ -61,7 +75,7 @@ class BlockIndexer:
         traces = await self.rpc.batch_raw(trace_calls(numbers, method))
         return RawBlocks(self.chain_id, self.source, list(numbers), body, traces, method)
 
-    async def _entity_kinds(self, call_targets: Sequence[str]) -> dict[str, str]:
+    async def entity_kinds(self, call_targets: Sequence[str]) -> dict[str, str]:
         """EOA vs contract for call targets, via eth_getCode, cached for the process."""
         unknown = [a for a in call_targets if a not in self._kinds]
         if unknown:
@@ -77,15 +91,17 @@ class BlockIndexer:
                                       mempool_active=mempool_active)
 
     async def store_prepared(self, batch: PreparedBatch, *, cursor: str | None,
-                             method: WriteMethod = "insert", mempool_active: bool = False
+                             method: WriteMethod = "insert", mempool_active: bool = False,
+                             before_commit: Callable[[], Awaitable[None]] | None = None
                              ) -> None:
         """Write a prepared batch atomically (with the cursor when given)."""
-        kinds = await self._entity_kinds(batch.call_targets)
+        kinds = await self.entity_kinds(batch.call_targets)
         if mempool_active and self.before_judging is not None:
             await self.before_judging()
         async with self.pool.acquire() as conn:
             await write_prepared(conn, batch, cursor=cursor, method=method,
-                                 entity_kinds=kinds, mempool_active=mempool_active)
+                                 entity_kinds=kinds, mempool_active=mempool_active,
+                                 before_commit=before_commit)
 
     async def index(self, numbers: Sequence[int], *, cursor: str | None,
                     method: WriteMethod = "insert", mempool_active: bool = False

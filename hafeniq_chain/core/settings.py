@@ -32,6 +32,9 @@ class ChainSettings(_Section):
     rpc_timeout_s: float = Field(default=10.0, gt=0, le=300)
     fetch_traces: bool = False
     mempool: bool = True
+    # batches the follower fetches and decodes ahead of the writer (0: one step at a time)
+    fetch_ahead: int = Field(default=2, ge=0, le=64)
+    follow_batch_size: int = Field(default=25, ge=1, le=1000)
 
     @field_validator("rpc_urls")
     @classmethod

@@ -8,7 +8,7 @@ sum of their per-block ``edge_events`` (subtracted before a rewrite or a reorg).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Literal
 
 from hafeniq_chain.decode.records import BlockBundle
@@ -102,12 +102,15 @@ async def write_blocks(conn: Connection, bundles: Sequence[BlockBundle], *,
 async def write_prepared(conn: Connection, batch: PreparedBatch, *,
                          cursor: str | None = None, method: WriteMethod = "insert",
                          entity_kinds: Mapping[str, str] | None = None,
-                         mempool_active: bool = False) -> None:
+                         mempool_active: bool = False,
+                         before_commit: Callable[[], Awaitable[None]] | None = None) -> None:
     """Write a prepared batch atomically; replaces any stored rows of its blocks.
 
     With ``cursor`` the named cursor moves to the highest block written, in the same
     transaction. With ``mempool_active`` (a mempool watcher was running) transactions are
     linked to their pending sightings, and the ones never seen pending flagged private.
+    ``before_commit`` is awaited last inside the transaction (the pipelined follower holds
+    the commit until the previous batch's detection is done; if it raises, nothing lands).
     """
     chain_id, numbers = batch.chain_id, batch.numbers
     async with conn.transaction():
@@ -134,4 +137,6 @@ async def write_prepared(conn: Connection, batch: PreparedBatch, *,
                 "VALUES ($1, $2, $3, $4) ON CONFLICT (chain_id, name) DO UPDATE SET "
                 "block_number = EXCLUDED.block_number, block_hash = EXCLUDED.block_hash, "
                 "updated_at = now()", chain_id, cursor, batch.top_number, batch.top_hash)
+        if before_commit is not None:
+            await before_commit()
     BLOCKS_INDEXED.labels(source=batch.source).inc(len(numbers))
