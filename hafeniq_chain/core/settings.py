@@ -72,6 +72,9 @@ class ApiSettings(_Section):
     require_signature: bool = False
     signature_tolerance_s: int = Field(default=300, ge=1)
     signing_secret: SecretStr | None = None
+    # The tenant whose keys see tenant-less (on-chain) alerts, judge them (calibration) and
+    # retrain every tenant's forecasts; None: one organisation, on-chain alerts shared.
+    operator_tenant: str | None = Field(default=None, min_length=1)
 
 
 class AlertSettings(_Section):

@@ -26,7 +26,7 @@ from hafeniq_chain.core.settings import ForecastSettings, WithdrawalSettings
 from hafeniq_chain.log import get_logger
 from hafeniq_chain.offchain.account_score import account_contributions
 from hafeniq_chain.offchain.baseline_cache import BaselineCache
-from hafeniq_chain.offchain.decision_rows import KeyRejected, PendingDecision, check_key
+from hafeniq_chain.offchain.decision_rows import PendingDecision, check_key
 from hafeniq_chain.offchain.decision_writer import DecisionWriter
 from hafeniq_chain.offchain.forecast_store import account_scope, load_forecast
 from hafeniq_chain.offchain.history import PastWithdrawal, before, since
@@ -131,7 +131,9 @@ class WithdrawalRiskEngine:
             result.decision_id = await self.writer.submit(PendingDecision(
                 req, request_payload(req, is_new), score, action.value,
                 sorted({str(c.code) for c in parts}), decision_details(req, result)))
-        except KeyRejected:
+        except BaseException:
+            # NOTE: a refused request (revoked key, failed write, cancelled) changes no
+            # state: it leaves the account history and the platform window again.
             self.live.unrecord(req.tenant, mine)
             raise
         if verdict.anomalous and not verdict.rejects:
