@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from hafeniq_chain.api.auth import require_scope
+from hafeniq_chain.api.bounds import bound_errors, check_bounds
 from hafeniq_chain.api.keys import ApiKeyRecord
 from hafeniq_chain.api.models import EventBatch, IngestResult, OffchainEvent
 from hafeniq_chain.api.pseudonym import PSEUDONYM_FIELDS, Pseudonymiser
@@ -43,6 +44,8 @@ async def ingest_events(batch: EventBatch, request: Request,
                         ) -> IngestResult:
     """Store events; an event id already stored for this tenant is counted, not rewritten."""
     state: ApiState = request.app.state.hafeniq
+    check_bounds([err for i, e in enumerate(batch.events) for err in bound_errors(
+        state.settings, e.asset, e.amount, e.occurred_at, ("events", i))])
     payloads = [stored_payload(e, state.pseudonymiser) for e in batch.events]
     rows = await state.pool.fetch(
         _INSERT, key.tenant, [e.event_id for e in batch.events], [e.kind for e in batch.events],

@@ -8,6 +8,7 @@ into one ``Settings``) sits above the detectors; the sections themselves depend 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
@@ -104,6 +105,15 @@ class WithdrawalSettings(_Section):
     convergence_min_accounts: int = Field(default=2, ge=2)
     hold_at: int = Field(default=400, ge=1, le=1000)
     block_at: int = Field(default=700, ge=1, le=1000)
+    # Input bounds (issue 17): the largest amount accepted per asset (``max_amount`` for
+    # assets not listed); how far in the future ``occurred_at`` may lie (clock skew).
+    max_amount: Decimal = Field(default=Decimal(10) ** 12, gt=0)
+    max_amount_per_asset: dict[str, Decimal] = Field(default_factory=dict)
+    future_tolerance_s: int = Field(default=300, ge=0)
+    # An account without enough history (NOT_COVERED) asking for more than this gets at
+    # least ``not_covered_action`` (quarantine = HOLD, reject = BLOCKED).
+    not_covered_max_amount: Decimal = Field(default=Decimal(10_000), gt=0)
+    not_covered_action: Literal["allow", "quarantine", "reject"] = "quarantine"
 
 
 class ForecastSettings(_Section):

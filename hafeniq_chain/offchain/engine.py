@@ -24,7 +24,7 @@ from hafeniq_chain.core.forecast import AmountForecast, ForecastVerdict, check_a
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.core.settings import ForecastSettings, WithdrawalSettings
 from hafeniq_chain.log import get_logger
-from hafeniq_chain.offchain.account_score import account_contributions
+from hafeniq_chain.offchain.account_score import account_contributions, not_covered_floor
 from hafeniq_chain.offchain.baseline_cache import BaselineCache
 from hafeniq_chain.offchain.decision_rows import PendingDecision, check_key
 from hafeniq_chain.offchain.decision_writer import DecisionWriter
@@ -118,6 +118,9 @@ class WithdrawalRiskEngine:
         if verdict.rejects:
             action = Action.REJECT
             parts.append(self._forecast_contribution(verdict))
+        if not base.covered and req.amount > self.settings.not_covered_max_amount:
+            action, part = not_covered_floor(action, self.settings, req.amount)
+            parts.append(part)
         transition = self._transition(req.tenant, view.state)
         half = round(40 + 400 / math.sqrt(base.samples + 1))
         try:
@@ -167,7 +170,8 @@ class WithdrawalRiskEngine:
         async with self.pool.acquire() as proxy, proxy.transaction():
             conn = cast(asyncpg.Connection, proxy)
             await check_key(conn, req.key_id)
-            return await record_incident(conn, req.tenant, view, score, self.alert_channels)
+            return await record_incident(conn, req.tenant, view, score, req.occurred_at,
+                                         self.alert_channels)
 
     async def _forecast(self, req: ScoredWithdrawal) -> AmountForecast | None:
         """The account's trained forecast (seed 002).
