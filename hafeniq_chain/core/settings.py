@@ -114,6 +114,16 @@ class WithdrawalSettings(_Section):
     # least ``not_covered_action`` (quarantine = HOLD, reject = BLOCKED).
     not_covered_max_amount: Decimal = Field(default=Decimal(10_000), gt=0)
     not_covered_action: Literal["allow", "quarantine", "reject"] = "quarantine"
+    # Convergence over hours: a fresh destination reached by ``slow_convergence_accounts``
+    # accounts within ``convergence_horizon_s`` converges; a converged destination stays
+    # flagged, its weight halving every ``converged_half_life_s`` (dropped below 1/4).
+    convergence_horizon_s: int = Field(default=6 * 3600, ge=60)
+    slow_convergence_accounts: int = Field(default=3, ge=2)
+    converged_half_life_s: int = Field(default=7 * 86400, ge=60)
+    # Takeover signals: a device, network or country counts as the account's own once
+    # seen this long before the request; this many independent anomalies HOLD.
+    established_after_s: int = Field(default=86400, ge=0)
+    anomalies_to_hold: int = Field(default=3, ge=2)
 
 
 class ForecastSettings(_Section):

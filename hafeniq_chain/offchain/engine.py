@@ -28,6 +28,7 @@ from hafeniq_chain.offchain.account_score import account_contributions, not_cove
 from hafeniq_chain.offchain.baseline_cache import BaselineCache
 from hafeniq_chain.offchain.decision_rows import PendingDecision, check_key
 from hafeniq_chain.offchain.decision_writer import DecisionWriter
+from hafeniq_chain.offchain.destination_state import DestinationWatch
 from hafeniq_chain.offchain.forecast_store import account_scope, load_forecast
 from hafeniq_chain.offchain.history import PastWithdrawal, before, since
 from hafeniq_chain.offchain.incident import record_incident
@@ -44,6 +45,7 @@ from hafeniq_chain.offchain.types import (
     ScoredWithdrawal,
     ScoreResult,
 )
+from hafeniq_chain.offchain.watch_score import watch_outcome
 
 log = get_logger(__name__)
 FORECAST_CACHE_S = 60.0
@@ -75,6 +77,7 @@ class WithdrawalRiskEngine:
         self.links = LinkCache(pool, chain_id, LINKS_MAX_AGE_S)
         self.baselines = BaselineCache(settings.baseline_days)
         self._stored_ids: dict[tuple[str, str], None] = {}  # oldest first
+        self.destinations = DestinationWatch(pool, settings)
 
     def action_for(self, score: int) -> Action:
         if score >= self.settings.block_at:
@@ -99,7 +102,15 @@ class WithdrawalRiskEngine:
         window = await self.live.window(req.tenant, req.occurred_at)
         extra = [*await self._enrichment(req), *await self.sessions.contributions(req)]
         forecast = await self._forecast(req)
+        watched = await self.destinations.tenant(req.tenant, req.occurred_at)
+        if len({*watched.accounts_within(req.destination, req.occurred_at), req.account_id}
+               ) >= self.settings.slow_convergence_accounts:
+            await self.destinations.look_up_first_use(req.tenant, watched, req.destination)
         # NOTE: from here to `record` there is no await: the read-then-record is atomic.
+        hit = watched.flag_hit(req.destination, req.occurred_at)
+        watched.record(req.account_id, req.destination, req.occurred_at)
+        senders = watched.accounts_within(req.destination, req.occurred_at)
+        fresh = watched.is_fresh(req.destination, req.occurred_at)
         history = before(full, req.occurred_at)
         base = self.baselines.get((req.tenant, req.account_id), history, req.occurred_at)
         parts = account_contributions(req, base, history) + extra
@@ -111,6 +122,9 @@ class WithdrawalRiskEngine:
         self.live.record(req.tenant, mine)
         view = await self.platform.view(self.pool, req, window)
         parts += self._platform_contributions(req, view, is_new)
+        outcome = watch_outcome(req, view, hit, senders, fresh, self.settings)
+        parts += outcome.parts
+        view = outcome.view
         mode = self.forecast_modes.get(req.account_id, self.forecast_settings.default_mode)
         verdict = check_amount(forecast, mode, req.amount, hour_before)
         score = min(1000, sum(c.points for c in parts))
@@ -124,8 +138,11 @@ class WithdrawalRiskEngine:
         transition = self._transition(req.tenant, view.state)
         half = round(40 + 400 / math.sqrt(base.samples + 1))
         try:
-            incident_id = (await self._record_incident(req, view, score)
+            incident_id = (await self._record_incident(req, view, score,
+                                                       outcome.linked_incident)
                            if view.state is PlatformState.CRITICAL else None)
+            for c in view.convergences:
+                watched.flag(c.destination, req.occurred_at, incident_id, set(c.accounts))
             result = ScoreResult(
                 req.request_id, score, action, max(0, score - half), min(1000, score + half),
                 parts, view.state, transition, view.freeze_accounts, incident_id,
@@ -138,6 +155,7 @@ class WithdrawalRiskEngine:
             # NOTE: a refused request (revoked key, failed write, cancelled) changes no
             # state: it leaves the account history and the platform window again.
             self.live.unrecord(req.tenant, mine)
+            watched.unrecord(req.account_id, req.destination, req.occurred_at)
             raise
         if verdict.anomalous and not verdict.rejects:
             log.warning("forecast.anomaly_logged", tenant=req.tenant,
@@ -145,6 +163,7 @@ class WithdrawalRiskEngine:
         self._remember_stored(req)
         if result.decision_id is None:
             self.live.unrecord(req.tenant, mine)
+            watched.unrecord(req.account_id, req.destination, req.occurred_at)
             previous = await self._stored_decision(req)
             if previous is not None:
                 return previous
@@ -164,14 +183,14 @@ class WithdrawalRiskEngine:
             return await load_decision(cast(asyncpg.Connection, proxy), req.tenant,
                                        req.request_id)
 
-    async def _record_incident(self, req: ScoredWithdrawal, view: PlatformView, score: int
-                               ) -> int:
+    async def _record_incident(self, req: ScoredWithdrawal, view: PlatformView, score: int,
+                               linked: int | None) -> int:
         """Open or update the tenant's incident, if the caller's key still grants scoring."""
         async with self.pool.acquire() as proxy, proxy.transaction():
             conn = cast(asyncpg.Connection, proxy)
             await check_key(conn, req.key_id)
             return await record_incident(conn, req.tenant, view, score, req.occurred_at,
-                                         self.alert_channels)
+                                         self.alert_channels, linked)
 
     async def _forecast(self, req: ScoredWithdrawal) -> AmountForecast | None:
         """The account's trained forecast (seed 002).
@@ -198,6 +217,8 @@ class WithdrawalRiskEngine:
     def ingested(self, tenant: str, events: Sequence[tuple[str, str]]) -> None:
         """(kind, account) of events stored through ingest: memory of them is read again."""
         self.live.forget(tenant, {a for kind, a in events if kind == "withdrawal_request"})
+        if any(kind == "withdrawal_request" for kind, _ in events):
+            self.destinations.forget(tenant)
         self.sessions.logins.forget(tenant, {a for kind, a in events if kind == "login"})
 
     def forget_forecasts(self) -> None:

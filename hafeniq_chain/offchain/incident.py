@@ -16,10 +16,12 @@ KEY_PREFIX = "offchain-convergence:"  # + tenant: the incident's correlation key
 
 
 async def record_incident(conn: asyncpg.Connection, tenant: str, view: PlatformView,
-                          score: int, at: datetime, channels: Sequence[str] = ()) -> int:
+                          score: int, at: datetime, channels: Sequence[str] = (),
+                          linked: int | None = None) -> int:
     """The open convergence incident of ``tenant`` whose events lie within an hour of
     ``at`` (the request's event time, not the server's: a day of events sent in one burst
-    is not one incident), created if there is none.
+    is not one incident), created if there is none; ``linked`` (the incident that flagged
+    the destination) is preferred while it is open, however old.
 
     Entities grow to every account to freeze and every converged destination. Opening the
     incident raises an alert on ``channels``; a newly converged destination, or half as
@@ -29,12 +31,13 @@ async def record_incident(conn: asyncpg.Connection, tenant: str, view: PlatformV
     key = KEY_PREFIX + tenant
     row = await conn.fetchrow(
         "SELECT id, entities, details FROM incidents WHERE correlation_key = $1"
-        " AND status = 'open'"
-        " AND COALESCE((details->>'last_event_at')::timestamptz, updated_at)"
+        " AND status = 'open' AND (id = $4 OR ("
+        " COALESCE((details->>'last_event_at')::timestamptz, updated_at)"
         "     > $3::timestamptz - make_interval(secs => $2)"
         " AND COALESCE((details->>'first_event_at')::timestamptz, opened_at)"
-        "     < $3::timestamptz + make_interval(secs => $2)"
-        " ORDER BY id DESC LIMIT 1 FOR UPDATE", key, float(INCIDENT_GAP_S), at)
+        "     < $3::timestamptz + make_interval(secs => $2)))"
+        " ORDER BY id = $4 DESC, id DESC LIMIT 1 FOR UPDATE", key, float(INCIDENT_GAP_S), at,
+        linked or 0)
     destinations = [c.destination for c in view.convergences]
     entities = sorted({*view.freeze_accounts, *destinations})
     details: dict[str, Any] = {"tenant": tenant,
