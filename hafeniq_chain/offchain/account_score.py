@@ -60,7 +60,8 @@ def _hour_and_amount(req: ScoredWithdrawal, base: AccountBaseline) -> list[Contr
             f"{req.occurred_at.hour:02d}h holds {p_hour:.1%} of this account's withdrawals")))
     z = (math.log1p(float(req.amount)) - base.log_amount_median) / base.log_amount_scale
     if z > 3:
-        out.append(Contribution(ReasonCode.AMOUNT_ABOVE_FORECAST, min(250, round(60 * (z - 2))),
+        # NOTE: capped at 600, not 250: a cap at 250 scored 6x the usual amount like 3x.
+        out.append(Contribution(ReasonCode.AMOUNT_ABOVE_FORECAST, min(600, round(60 * (z - 2))),
                                 FeatureDelta("amount_robust_z", 0.0, round(z, 2),
                                              f"amount {z:.1f} robust SDs above usual")))
     return out

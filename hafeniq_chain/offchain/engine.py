@@ -24,6 +24,7 @@ from hafeniq_chain.core.forecast import AmountForecast, ForecastVerdict, check_a
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.core.settings import ForecastSettings, WithdrawalSettings
 from hafeniq_chain.log import get_logger
+from hafeniq_chain.offchain.account_profile import AccountProfiles
 from hafeniq_chain.offchain.account_score import account_contributions, not_covered_floor
 from hafeniq_chain.offchain.baseline_cache import BaselineCache
 from hafeniq_chain.offchain.decision_rows import PendingDecision, check_key
@@ -39,6 +40,7 @@ from hafeniq_chain.offchain.screening_log import screening_lines
 from hafeniq_chain.offchain.session import SessionAnalyser
 from hafeniq_chain.offchain.single_flight import SingleFlight
 from hafeniq_chain.offchain.store import decision_details, load_decision, request_payload
+from hafeniq_chain.offchain.takeover import anomaly_floor, takeover_contributions
 from hafeniq_chain.offchain.types import (
     Contribution,
     PlatformState,
@@ -78,6 +80,8 @@ class WithdrawalRiskEngine:
         self.baselines = BaselineCache(settings.baseline_days)
         self._stored_ids: dict[tuple[str, str], None] = {}  # oldest first
         self.destinations = DestinationWatch(pool, settings)
+        self.profiles = AccountProfiles(pool)
+        self.established_after = timedelta(seconds=settings.established_after_s)
 
     def action_for(self, score: int) -> Action:
         if score >= self.settings.block_at:
@@ -102,6 +106,7 @@ class WithdrawalRiskEngine:
         window = await self.live.window(req.tenant, req.occurred_at)
         extra = [*await self._enrichment(req), *await self.sessions.contributions(req)]
         forecast = await self._forecast(req)
+        profile = await self.profiles.get(req.tenant, req.account_id)
         watched = await self.destinations.tenant(req.tenant, req.occurred_at)
         if len({*watched.accounts_within(req.destination, req.occurred_at), req.account_id}
                ) >= self.settings.slow_convergence_accounts:
@@ -113,7 +118,8 @@ class WithdrawalRiskEngine:
         fresh = watched.is_fresh(req.destination, req.occurred_at)
         history = before(full, req.occurred_at)
         base = self.baselines.get((req.tenant, req.account_id), history, req.occurred_at)
-        parts = account_contributions(req, base, history) + extra
+        parts = (account_contributions(req, base, history) + extra
+                 + takeover_contributions(req, profile, self.established_after))
         is_new = req.destination not in base.known_destinations
         hour_before = sum((w.amount for w in since(full, req.occurred_at - timedelta(hours=1))
                            if w.occurred_at <= req.occurred_at), Decimal(0))
@@ -125,6 +131,9 @@ class WithdrawalRiskEngine:
         outcome = watch_outcome(req, view, hit, senders, fresh, self.settings)
         parts += outcome.parts
         view = outcome.view
+        floor = anomaly_floor(parts, self.settings.hold_at, self.settings.anomalies_to_hold)
+        if floor is not None:
+            parts.append(floor)
         mode = self.forecast_modes.get(req.account_id, self.forecast_settings.default_mode)
         verdict = check_amount(forecast, mode, req.amount, hour_before)
         score = min(1000, sum(c.points for c in parts))
@@ -161,6 +170,7 @@ class WithdrawalRiskEngine:
             log.warning("forecast.anomaly_logged", tenant=req.tenant,
                         request_id=req.request_id, **verdict.as_dict())
         self._remember_stored(req)
+        profile.learn_context(req.context, req.occurred_at)
         if result.decision_id is None:
             self.live.unrecord(req.tenant, mine)
             watched.unrecord(req.account_id, req.destination, req.occurred_at)
@@ -220,6 +230,7 @@ class WithdrawalRiskEngine:
         if any(kind == "withdrawal_request" for kind, _ in events):
             self.destinations.forget(tenant)
         self.sessions.logins.forget(tenant, {a for kind, a in events if kind == "login"})
+        self.profiles.forget(tenant, {a for _, a in events})
 
     def forget_forecasts(self) -> None:
         """Forecasts were retrained: read them again."""
