@@ -53,7 +53,8 @@ async def ingest_events(batch: EventBatch, request: Request,
         [json.dumps(p) for p in payloads])
     # NOTE: the scoring engine keeps histories in memory; these accounts are read again.
     state.engine.ingested(key.tenant, [(e.kind, p["account_id"]) for p, e in zip(
-        payloads, batch.events, strict=True) if "account_id" in p])
+        payloads, batch.events, strict=True) if "account_id" in p],
+        [p["api_key_fingerprint"] for p in payloads if "api_key_fingerprint" in p])
     accepted = len(rows)
     duplicates = len(batch.events) - accepted
     log.info("api.events_ingested", tenant=key.tenant, accepted=accepted, duplicates=duplicates)

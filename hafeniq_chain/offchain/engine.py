@@ -33,6 +33,7 @@ from hafeniq_chain.offchain.destination_state import DestinationWatch
 from hafeniq_chain.offchain.forecast_store import account_scope, load_forecast
 from hafeniq_chain.offchain.history import PastWithdrawal, before, since
 from hafeniq_chain.offchain.incident import record_incident
+from hafeniq_chain.offchain.key_profile import KeyProfiles, key_contributions, network_of
 from hafeniq_chain.offchain.link_cache import LinkCache
 from hafeniq_chain.offchain.live_state import LiveState
 from hafeniq_chain.offchain.platform import PlatformLayer, PlatformView
@@ -81,6 +82,7 @@ class WithdrawalRiskEngine:
         self._stored_ids: dict[tuple[str, str], None] = {}  # oldest first
         self.destinations = DestinationWatch(pool, settings)
         self.profiles = AccountProfiles(pool)
+        self.keys = KeyProfiles(pool)
         self.established_after = timedelta(seconds=settings.established_after_s)
 
     def action_for(self, score: int) -> Action:
@@ -107,6 +109,8 @@ class WithdrawalRiskEngine:
         extra = [*await self._enrichment(req), *await self.sessions.contributions(req)]
         forecast = await self._forecast(req)
         profile = await self.profiles.get(req.tenant, req.account_id)
+        fingerprint = req.context.get("api_key_fingerprint")
+        signer = None if fingerprint is None else await self.keys.get(req.tenant, fingerprint)
         watched = await self.destinations.tenant(req.tenant, req.occurred_at)
         if len({*watched.accounts_within(req.destination, req.occurred_at), req.account_id}
                ) >= self.settings.slow_convergence_accounts:
@@ -120,6 +124,8 @@ class WithdrawalRiskEngine:
         base = self.baselines.get((req.tenant, req.account_id), history, req.occurred_at)
         parts = (account_contributions(req, base, history) + extra
                  + takeover_contributions(req, profile, self.established_after))
+        if signer is not None:
+            parts += key_contributions(req, signer, self.established_after)
         is_new = req.destination not in base.known_destinations
         hour_before = sum((w.amount for w in since(full, req.occurred_at - timedelta(hours=1))
                            if w.occurred_at <= req.occurred_at), Decimal(0))
@@ -171,6 +177,9 @@ class WithdrawalRiskEngine:
                         request_id=req.request_id, **verdict.as_dict())
         self._remember_stored(req)
         profile.learn_context(req.context, req.occurred_at)
+        if signer is not None:
+            signer.learn(req.account_id, network_of(req.context.get("asn"),
+                                                    req.context.get("ip")), req.occurred_at)
         if result.decision_id is None:
             self.live.unrecord(req.tenant, mine)
             watched.unrecord(req.account_id, req.destination, req.occurred_at)
@@ -224,13 +233,17 @@ class WithdrawalRiskEngine:
         self._forecasts[scope] = (forecast, expires)
         return forecast
 
-    def ingested(self, tenant: str, events: Sequence[tuple[str, str]]) -> None:
-        """(kind, account) of events stored through ingest: memory of them is read again."""
+    def ingested(self, tenant: str, events: Sequence[tuple[str, str]],
+                 fingerprints: Sequence[str] = ()) -> None:
+        """(kind, account) of events stored through ingest, and the API-key fingerprints
+        they carry: memory of them is read again."""
         self.live.forget(tenant, {a for kind, a in events if kind == "withdrawal_request"})
         if any(kind == "withdrawal_request" for kind, _ in events):
             self.destinations.forget(tenant)
         self.sessions.logins.forget(tenant, {a for kind, a in events if kind == "login"})
         self.profiles.forget(tenant, {a for _, a in events})
+        if fingerprints:
+            self.keys.forget(tenant, set(fingerprints))
 
     def forget_forecasts(self) -> None:
         """Forecasts were retrained: read them again."""
