@@ -3,7 +3,8 @@
 Read from Postgres once per tenant (the senders of the last ``convergence_horizon_s``,
 the converged destinations of incidents younger than two half-lives), then kept current
 by every scored request; an ingest of withdrawal requests makes it read again. Stored
-first uses are looked up only for a destination that enough accounts reached.
+first uses (on the platform, and on chain when the entity graph has the address) are
+looked up only for a destination that enough accounts reached.
 """
 
 from __future__ import annotations
@@ -32,11 +33,22 @@ ORDER BY id
 """
 
 
+# NOTE: when the chain side indexes the destination, its first block counts as a use: an
+# address active on chain for months is not fresh however new it is to the platform.
+_ONCHAIN_FIRST_SEEN = """
+SELECT b.timestamp FROM entities e
+JOIN blocks b ON b.chain_id = e.chain_id AND b.number = e.first_seen_block
+WHERE e.chain_id = $1 AND e.address = $2
+"""
+
+
 class DestinationWatch:
     """Every tenant's destination memory; loads are single-flight."""
 
-    def __init__(self, pool: asyncpg.Pool, settings: WithdrawalSettings) -> None:
+    def __init__(self, pool: asyncpg.Pool, settings: WithdrawalSettings, chain_id: int = 0
+                 ) -> None:
         self.pool = pool
+        self.chain_id = chain_id
         self.settings = settings
         self.horizon = timedelta(seconds=settings.convergence_horizon_s)
         self._tenants: dict[str, TenantDestinations] = {}
@@ -70,7 +82,10 @@ class DestinationWatch:
             return
 
         async def load() -> datetime | None:
-            return (await first_stored_uses(self.pool, tenant, [destination]))[destination]
+            offchain = (await first_stored_uses(self.pool, tenant, [destination]))[destination]
+            onchain = await self.pool.fetchval(_ONCHAIN_FIRST_SEEN, self.chain_id, destination)
+            known = [t for t in (offchain, onchain) if t is not None]
+            return min(known) if known else None
 
         stored = await self._lookups.once((tenant, destination), load)
         in_memory = [t for t in memory.senders.get(destination, {}).values()]

@@ -80,7 +80,7 @@ class WithdrawalRiskEngine:
         self.links = LinkCache(pool, chain_id, LINKS_MAX_AGE_S)
         self.baselines = BaselineCache(settings.baseline_days)
         self._stored_ids: dict[tuple[str, str], None] = {}  # oldest first
-        self.destinations = DestinationWatch(pool, settings)
+        self.destinations = DestinationWatch(pool, settings, chain_id)
         self.profiles = AccountProfiles(pool)
         self.keys = KeyProfiles(pool)
         self.established_after = timedelta(seconds=settings.established_after_s)

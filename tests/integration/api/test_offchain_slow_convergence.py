@@ -63,3 +63,23 @@ async def test_slow_convergence_is_remembered(client: httpx.AsyncClient, auth: d
     assert {pseudonyms.apply(a) for a in senders_of_0 | {"late-account"}} <= named
     entities = await pool.fetchval("SELECT entities FROM incidents WHERE id = $1", incident_id)
     assert pseudonyms.apply("late-account") in entities
+
+
+async def test_an_address_old_on_chain_does_not_converge_slowly(
+        client: httpx.AsyncClient, auth: dict[str, str], pool: asyncpg.Pool,
+        settings: Settings) -> None:
+    """Near miss: three accounts over 40 minutes to an address new to the platform but
+    active on chain for a month (the entity graph knows it): not a convergence."""
+    known_on_chain = "0x" + "c3" * 20
+    chain_id = settings.chain.chain_id
+    await pool.execute("INSERT INTO chains (chain_id) VALUES ($1) ON CONFLICT DO NOTHING",
+                       chain_id)
+    await pool.execute("INSERT INTO blocks (chain_id, number, hash, parent_hash, timestamp)"
+                       " VALUES ($1, 7, '0x07', '0x06', $2)", chain_id,
+                       START - timedelta(days=30))
+    await pool.execute("INSERT INTO entities (chain_id, address, first_seen_block)"
+                       " VALUES ($1, $2, 7)", chain_id, known_on_chain)
+    results = [await _score(client, auth, f"oc{i}", f"oc-{i}", known_on_chain,
+                            START + timedelta(seconds=900 * i)) for i in range(3)]
+    assert [r["action"] for r in results] == ["APPROVED"] * 3, results
+    assert all("ADDRESS_CONVERGENCE" not in r["reason_codes"] for r in results)
