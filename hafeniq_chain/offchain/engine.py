@@ -41,7 +41,11 @@ from hafeniq_chain.offchain.screening_log import screening_lines
 from hafeniq_chain.offchain.session import SessionAnalyser
 from hafeniq_chain.offchain.single_flight import SingleFlight
 from hafeniq_chain.offchain.store import decision_details, load_decision, request_payload
-from hafeniq_chain.offchain.takeover import anomaly_floor, takeover_contributions
+from hafeniq_chain.offchain.takeover import (
+    age_adjusted,
+    anomaly_floor,
+    takeover_contributions,
+)
 from hafeniq_chain.offchain.types import (
     Contribution,
     PlatformState,
@@ -126,6 +130,7 @@ class WithdrawalRiskEngine:
                  + takeover_contributions(req, profile, self.established_after))
         if signer is not None:
             parts += key_contributions(req, signer, self.established_after)
+        parts = age_adjusted(parts, req, profile)
         is_new = req.destination not in base.known_destinations
         hour_before = sum((w.amount for w in since(full, req.occurred_at - timedelta(hours=1))
                            if w.occurred_at <= req.occurred_at), Decimal(0))

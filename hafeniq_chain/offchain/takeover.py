@@ -18,6 +18,7 @@ from hafeniq_chain.offchain.account_profile import AccountProfile
 from hafeniq_chain.offchain.types import Contribution, ScoredWithdrawal
 
 JUST_ADDED = timedelta(hours=1)
+LONG_ADDED = timedelta(days=7)
 FAMILIES: dict[ReasonCode, str] = {
     ReasonCode.NEW_DEVICE: "device", ReasonCode.FINGERPRINT_DRIFT: "device",
     ReasonCode.NEW_NETWORK: "network", ReasonCode.NEW_COUNTRY: "place",
@@ -81,3 +82,17 @@ def anomaly_floor(parts: list[Contribution], hold_at: int, needed: int
     return Contribution(ReasonCode.MULTIPLE_ANOMALIES, max(50, hold_at - total), FeatureDelta(
         "independent_anomalies", needed - 1, len(families),
         f"{len(families)} independent anomalies: {', '.join(families)}"))
+
+
+def age_adjusted(parts: list[Contribution], req: ScoredWithdrawal, profile: AccountProfile
+                 ) -> list[Contribution]:
+    """A destination the account added a week or more before its first use counts half
+    as new: the owner whitelisted it long before, an attacker rarely waits that long."""
+    added = profile.added.get(req.destination)
+    if added is None or req.occurred_at - added < LONG_ADDED:
+        return parts
+    days = (req.occurred_at - added).total_seconds() / 86400
+    return [Contribution(c.code, c.points // 2, FeatureDelta(
+        c.delta.feature, c.delta.baseline, c.delta.observed,
+        f"{c.delta.description}; added {days:.0f} days before"))
+            if c.code is ReasonCode.NEW_DESTINATION else c for c in parts]
