@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hafeniq_chain.api.auth import require_scope
 from hafeniq_chain.api.keys import ApiKeyRecord
+from hafeniq_chain.api.tenancy import alert_visible, sees_operator_rows
 from hafeniq_chain.fuse.calibration import refresh_calibration
 
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"])
@@ -32,15 +33,18 @@ class FeedbackIn(BaseModel):
 
 @router.post("/{alert_id}/feedback", status_code=201)
 async def feedback(request: Request, alert_id: int, body: FeedbackIn,
-                   _: ApiKeyRecord = Depends(require_scope("alerts:feedback"))
+                   key: ApiKeyRecord = Depends(require_scope("alerts:feedback"))
                    ) -> dict[str, Any]:
-    """Record the verdict; detector calibration (fusion weights) is updated at once."""
-    pool = request.app.state.hafeniq.pool
-    if not await pool.fetchval("SELECT EXISTS (SELECT 1 FROM alerts WHERE id = $1)", alert_id):
+    """Record the verdict on one of the tenant's alerts (another tenant's is a 404);
+    detector calibration (fusion weights) is updated at once and shown to the operator."""
+    state = request.app.state.hafeniq
+    pool = state.pool
+    if not await alert_visible(pool, key, state.settings.api, alert_id):
         raise HTTPException(404, f"alert {alert_id} does not exist")
     feedback_id = await pool.fetchval(
-        "INSERT INTO alert_feedback (alert_id, verdict, note) VALUES ($1, $2, $3) RETURNING id",
-        alert_id, body.verdict.value, body.note)
+        "INSERT INTO alert_feedback (alert_id, verdict, note, tenant) VALUES ($1, $2, $3, $4)"
+        " RETURNING id", alert_id, body.verdict.value, body.note, key.tenant)
     calibration = await refresh_calibration(pool)
+    shown = calibration if sees_operator_rows(key, state.settings.api) else {}
     return {"id": feedback_id, "alert_id": alert_id, "verdict": body.verdict.value,
-            "calibration": {k: v.as_dict() for k, v in calibration.items()}}
+            "calibration": {k: v.as_dict() for k, v in shown.items()}}

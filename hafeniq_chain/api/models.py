@@ -35,6 +35,16 @@ class _Strict(BaseModel):
         return value
 
 
+def plain_decimal(value: object) -> object:
+    """Refuse exponent forms (``"1e30"``, or a JSON number printed as ``1e+30``): an amount
+    is sent as a plain decimal, so what the platform means is what is stored."""
+    if isinstance(value, str) and "e" in value.lower():
+        raise ValueError("exponent form is not accepted; send a plain decimal like 1234.56")
+    if isinstance(value, float) and "e" in repr(value):
+        raise ValueError("exponent form is not accepted; send a plain decimal like 1234.56")
+    return value
+
+
 class RequestContext(_Strict):
     """Who asked and from where: the signals session analysis and travel checks use."""
 
@@ -60,6 +70,8 @@ class OffchainEvent(RequestContext):
     asset: str | None = Field(default=None, min_length=1, max_length=32)
     amount: Decimal | None = Field(default=None, ge=0, le=Decimal(10) ** 30,
                                    allow_inf_nan=False)
+
+    _plain_amount = field_validator("amount", mode="before")(plain_decimal)
 
     @field_validator("destination")
     @classmethod
@@ -87,6 +99,8 @@ class WithdrawalRequest(RequestContext):
     asset: str = Field(min_length=1, max_length=32)
     amount: Decimal = Field(gt=0, le=Decimal(10) ** 30, allow_inf_nan=False)
     occurred_at: AwareDatetime
+
+    _plain_amount = field_validator("amount", mode="before")(plain_decimal)
 
     @field_validator("destination")
     @classmethod

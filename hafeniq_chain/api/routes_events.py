@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from hafeniq_chain.api.auth import require_scope
+from hafeniq_chain.api.bounds import bound_errors, check_bounds
 from hafeniq_chain.api.keys import ApiKeyRecord
 from hafeniq_chain.api.models import EventBatch, IngestResult, OffchainEvent
 from hafeniq_chain.api.pseudonym import PSEUDONYM_FIELDS, Pseudonymiser
@@ -43,6 +44,8 @@ async def ingest_events(batch: EventBatch, request: Request,
                         ) -> IngestResult:
     """Store events; an event id already stored for this tenant is counted, not rewritten."""
     state: ApiState = request.app.state.hafeniq
+    check_bounds([err for i, e in enumerate(batch.events) for err in bound_errors(
+        state.settings, e.asset, e.amount, e.occurred_at, ("events", i))])
     payloads = [stored_payload(e, state.pseudonymiser) for e in batch.events]
     rows = await state.pool.fetch(
         _INSERT, key.tenant, [e.event_id for e in batch.events], [e.kind for e in batch.events],
@@ -50,7 +53,8 @@ async def ingest_events(batch: EventBatch, request: Request,
         [json.dumps(p) for p in payloads])
     # NOTE: the scoring engine keeps histories in memory; these accounts are read again.
     state.engine.ingested(key.tenant, [(e.kind, p["account_id"]) for p, e in zip(
-        payloads, batch.events, strict=True) if "account_id" in p])
+        payloads, batch.events, strict=True) if "account_id" in p],
+        [p["api_key_fingerprint"] for p in payloads if "api_key_fingerprint" in p])
     accepted = len(rows)
     duplicates = len(batch.events) - accepted
     log.info("api.events_ingested", tenant=key.tenant, accepted=accepted, duplicates=duplicates)

@@ -11,6 +11,7 @@ from hafeniq_chain.api.auth import require_scope
 from hafeniq_chain.api.keys import ApiKeyRecord
 from hafeniq_chain.api.models import ADDRESS_PATTERN
 from hafeniq_chain.api.state import ApiState
+from hafeniq_chain.api.tenancy import VISIBLE_ALERT, sees_operator_rows
 from hafeniq_chain.offchain.enrichment import describe_address
 from hafeniq_chain.offchain.incident_summary import summarise_incident
 
@@ -20,14 +21,15 @@ router = APIRouter(tags=["read"])
 @router.get("/v1/alerts")
 async def list_alerts(request: Request, limit: int = Query(50, ge=1, le=500),
                       before_id: int | None = Query(None, ge=1),
-                      _: ApiKeyRecord = Depends(require_scope("alerts:read"))
+                      key: ApiKeyRecord = Depends(require_scope("alerts:read"))
                       ) -> dict[str, Any]:
-    """Newest alerts first; page with ``before_id``."""
+    """The tenant's newest alerts first (``api.tenancy``); page with ``before_id``."""
     state: ApiState = request.app.state.hafeniq
     rows = await state.pool.fetch(
         "SELECT id, incident_id, decision_id, kind, severity, title, payload, retracted,"
-        " created_at FROM alerts WHERE ($1::bigint IS NULL OR id < $1)"
-        " ORDER BY id DESC LIMIT $2", before_id, limit)
+        f" created_at FROM alerts a WHERE ($3::bigint IS NULL OR id < $3) AND {VISIBLE_ALERT}"
+        " ORDER BY id DESC LIMIT $4", key.tenant, sees_operator_rows(key, state.settings.api),
+        before_id, limit)
     return {"alerts": [{**dict(r), "created_at": r["created_at"].isoformat()} for r in rows]}
 
 

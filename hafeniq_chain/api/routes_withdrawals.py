@@ -16,6 +16,7 @@ import orjson
 from fastapi import APIRouter, Request, Response
 
 from hafeniq_chain.api.auth import rejected_key, require_scope
+from hafeniq_chain.api.bounds import bound_errors, check_bounds
 from hafeniq_chain.api.errors import parse_body
 from hafeniq_chain.api.models import WithdrawalRequest
 from hafeniq_chain.api.state import ApiState
@@ -42,6 +43,7 @@ async def score_withdrawal(request: Request) -> Response:
     key = await _scoring_key(request)  # called, not a FastAPI dependency: same checks, less work
     body = parse_body(WithdrawalRequest, await request.body())
     state: ApiState = request.app.state.hafeniq
+    check_bounds(bound_errors(state.settings, body.asset, body.amount, body.occurred_at))
     context = body.model_dump(mode="json", exclude_none=True, exclude=_CONTEXT_EXCLUDED)
     for name in ("ip", "api_key_fingerprint", "session_id"):
         if name in context:

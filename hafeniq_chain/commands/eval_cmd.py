@@ -9,6 +9,11 @@ from pathlib import Path
 import typer
 
 from hafeniq_chain.commands.common import console, run_async, settings_from
+from hafeniq_chain.evaluation.offchain_suite import (
+    DEFAULT_SEEDS,
+    evaluate_offchain,
+    suite_lines,
+)
 from hafeniq_chain.evaluation.render import report_json, report_tables
 from hafeniq_chain.evaluation.suite import DEFAULT_DATA, evaluate
 from hafeniq_chain.evaluation.world_run import default_scenarios
@@ -21,6 +26,11 @@ def eval_command(
     seeds: str = typer.Option("1", "--seeds", help="Comma-separated scenario seeds."),
     scenario: list[str] = typer.Option(None, "--scenario", help="Only these (repeatable)."),
     data: Path = typer.Option(DEFAULT_DATA, "--data", help="The shared real-data folder."),
+    offchain_seeds: str = typer.Option(
+        f"{DEFAULT_SEEDS[0]}-{DEFAULT_SEEDS[-1]}", "--offchain-seeds",
+        help="Seeds of the off-chain scenario suite (A-B or a comma list; '' skips it)."),
+    offchain_only: bool = typer.Option(False, "--offchain-only",
+                                       help="Only the off-chain scenario suite."),
 ) -> None:
     """Evaluate every detector: precision, recall, F1, benign FP rate, detection latency."""
     settings = settings_from(ctx)
@@ -29,16 +39,33 @@ def eval_command(
     if unknown:
         console.print(f"[red]unknown scenario(s)[/red] {unknown}; see `scenario list`")
         raise typer.Exit(2)
+    suite_seeds = _seed_list(offchain_seeds)
     with tempfile.TemporaryDirectory(prefix="hafeniq-eval-") as tmp:
-        report = run_async(evaluate(settings, Path(tmp), benign_tx,
-                                    [int(s) for s in seeds.split(",") if s.strip()], chosen,
-                                    data if data.exists() else None,
-                                    progress=lambda m: console.log(m)))
+        report = None if offchain_only else run_async(evaluate(
+            settings, Path(tmp), benign_tx, [int(s) for s in seeds.split(",") if s.strip()],
+            chosen, data if data.exists() else None, progress=lambda m: console.log(m)))
+        suite = run_async(evaluate_offchain(settings, Path(tmp), suite_seeds,
+                                            progress=lambda m: console.log(m))
+                          ) if suite_seeds else None
     if as_json:
-        typer.echo(json.dumps(report_json(report), sort_keys=True, indent=1))
+        document = report_json(report) if report is not None else {}
+        if suite is not None:
+            document["offchain_suite"] = suite.as_dict()
+        typer.echo(json.dumps(document, sort_keys=True, indent=1))
     else:
-        for table in report_tables(report):
+        for table in report_tables(report) if report is not None else []:
             console.print(table)
+        for line in suite_lines(suite) if suite is not None else []:
+            console.print(line, highlight=False)
+
+
+def _seed_list(text: str) -> list[int]:
+    """``1001-1020`` or ``1,2,3`` (empty: none)."""
+    text = text.strip()
+    if "-" in text:
+        low, high = text.split("-", 1)
+        return list(range(int(low), int(high) + 1))
+    return [int(s) for s in text.split(",") if s.strip()]
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,7 @@ into one ``Settings``) sits above the detectors; the sections themselves depend 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
@@ -75,6 +76,9 @@ class ApiSettings(_Section):
     require_signature: bool = False
     signature_tolerance_s: int = Field(default=300, ge=1)
     signing_secret: SecretStr | None = None
+    # The tenant whose keys see tenant-less (on-chain) alerts, judge them (calibration) and
+    # retrain every tenant's forecasts; None: one organisation, on-chain alerts shared.
+    operator_tenant: str | None = Field(default=None, min_length=1)
 
 
 class AlertSettings(_Section):
@@ -104,6 +108,25 @@ class WithdrawalSettings(_Section):
     convergence_min_accounts: int = Field(default=2, ge=2)
     hold_at: int = Field(default=400, ge=1, le=1000)
     block_at: int = Field(default=700, ge=1, le=1000)
+    # Input bounds (issue 17): the largest amount accepted per asset (``max_amount`` for
+    # assets not listed); how far in the future ``occurred_at`` may lie (clock skew).
+    max_amount: Decimal = Field(default=Decimal(10) ** 12, gt=0)
+    max_amount_per_asset: dict[str, Decimal] = Field(default_factory=dict)
+    future_tolerance_s: int = Field(default=300, ge=0)
+    # An account without enough history (NOT_COVERED) asking for more than this gets at
+    # least ``not_covered_action`` (quarantine = HOLD, reject = BLOCKED).
+    not_covered_max_amount: Decimal = Field(default=Decimal(10_000), gt=0)
+    not_covered_action: Literal["allow", "quarantine", "reject"] = "quarantine"
+    # Convergence over hours: a fresh destination reached by ``slow_convergence_accounts``
+    # accounts within ``convergence_horizon_s`` converges; a converged destination stays
+    # flagged, its weight halving every ``converged_half_life_s`` (dropped below 1/4).
+    convergence_horizon_s: int = Field(default=6 * 3600, ge=60)
+    slow_convergence_accounts: int = Field(default=3, ge=2)
+    converged_half_life_s: int = Field(default=7 * 86400, ge=60)
+    # Takeover signals: a device, network or country counts as the account's own once
+    # seen this long before the request; this many independent anomalies HOLD.
+    established_after_s: int = Field(default=86400, ge=0)
+    anomalies_to_hold: int = Field(default=3, ge=2)
 
 
 class ForecastSettings(_Section):

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
+from decimal import Decimal
 
+from hafeniq_chain.core.actions import Action
 from hafeniq_chain.core.finding import FeatureDelta
 from hafeniq_chain.core.reasons import ReasonCode
+from hafeniq_chain.core.settings import WithdrawalSettings
 from hafeniq_chain.offchain.baseline import AccountBaseline, script_probability
 from hafeniq_chain.offchain.history import PastWithdrawal, since
 from hafeniq_chain.offchain.types import Contribution, ScoredWithdrawal
@@ -57,7 +60,8 @@ def _hour_and_amount(req: ScoredWithdrawal, base: AccountBaseline) -> list[Contr
             f"{req.occurred_at.hour:02d}h holds {p_hour:.1%} of this account's withdrawals")))
     z = (math.log1p(float(req.amount)) - base.log_amount_median) / base.log_amount_scale
     if z > 3:
-        out.append(Contribution(ReasonCode.AMOUNT_ABOVE_FORECAST, min(250, round(60 * (z - 2))),
+        # NOTE: capped at 600, not 250: a cap at 250 scored 6x the usual amount like 3x.
+        out.append(Contribution(ReasonCode.AMOUNT_ABOVE_FORECAST, min(600, round(60 * (z - 2))),
                                 FeatureDelta("amount_robust_z", 0.0, round(z, 2),
                                              f"amount {z:.1f} robust SDs above usual")))
     return out
@@ -84,3 +88,16 @@ def _rate_signals(req: ScoredWithdrawal, base: AccountBaseline,
         out.append(Contribution(ReasonCode.SCRIPTED_TIMING, 150, FeatureDelta(
             "script_prob", base.script_prob, round(prob, 2), "machine-regular request timing")))
     return out
+
+
+def not_covered_floor(action: Action, settings: WithdrawalSettings, amount: Decimal
+                      ) -> tuple[Action, Contribution]:
+    """An account with too little history asking for more than
+    ``not_covered_max_amount``: at least ``not_covered_action`` (nothing to judge it by,
+    so a large amount is not approved by default)."""
+    floor = Action(settings.not_covered_action)
+    chosen = floor if floor.rank > action.rank else action
+    limit = settings.not_covered_max_amount
+    return chosen, Contribution(ReasonCode.NOT_COVERED, 0, FeatureDelta(
+        "not_covered_max_amount", float(limit), float(amount),
+        f"no history and amount above {limit:,} (default action {floor.value})"))

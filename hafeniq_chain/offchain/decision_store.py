@@ -41,7 +41,9 @@ _WRITE = f"""
 WITH guard AS (
     SELECT (SELECT count(*) FROM pg_advisory_xact_lock($3)) = 1
        AND NOT EXISTS ({REJECTED_KEYS})
-       AND NOT EXISTS (SELECT 1 FROM decisions WHERE subject = ANY($9::text[])) AS ok
+       AND NOT EXISTS (SELECT 1 FROM decisions d
+                       JOIN unnest($9::text[], $10::text[]) AS x(subject, tenant)
+                         ON d.subject = x.subject AND d.tenant = x.tenant) AS ok
 ), events AS (
     INSERT INTO offchain_events (tenant, event_id, kind, account_id, occurred_at, payload)
     SELECT e.tenant, e.event_id, 'withdrawal_request', e.account_id, e.occurred_at,

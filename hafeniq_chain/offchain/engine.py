@@ -24,13 +24,16 @@ from hafeniq_chain.core.forecast import AmountForecast, ForecastVerdict, check_a
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.core.settings import ForecastSettings, WithdrawalSettings
 from hafeniq_chain.log import get_logger
-from hafeniq_chain.offchain.account_score import account_contributions
+from hafeniq_chain.offchain.account_profile import AccountProfiles
+from hafeniq_chain.offchain.account_score import account_contributions, not_covered_floor
 from hafeniq_chain.offchain.baseline_cache import BaselineCache
-from hafeniq_chain.offchain.decision_rows import KeyRejected, PendingDecision, check_key
+from hafeniq_chain.offchain.decision_rows import PendingDecision, check_key
 from hafeniq_chain.offchain.decision_writer import DecisionWriter
+from hafeniq_chain.offchain.destination_state import DestinationWatch
 from hafeniq_chain.offchain.forecast_store import account_scope, load_forecast
 from hafeniq_chain.offchain.history import PastWithdrawal, before, since
 from hafeniq_chain.offchain.incident import record_incident
+from hafeniq_chain.offchain.key_profile import KeyProfiles, key_contributions, network_of
 from hafeniq_chain.offchain.link_cache import LinkCache
 from hafeniq_chain.offchain.live_state import LiveState
 from hafeniq_chain.offchain.platform import PlatformLayer, PlatformView
@@ -38,12 +41,18 @@ from hafeniq_chain.offchain.screening_log import screening_lines
 from hafeniq_chain.offchain.session import SessionAnalyser
 from hafeniq_chain.offchain.single_flight import SingleFlight
 from hafeniq_chain.offchain.store import decision_details, load_decision, request_payload
+from hafeniq_chain.offchain.takeover import (
+    age_adjusted,
+    anomaly_floor,
+    takeover_contributions,
+)
 from hafeniq_chain.offchain.types import (
     Contribution,
     PlatformState,
     ScoredWithdrawal,
     ScoreResult,
 )
+from hafeniq_chain.offchain.watch_score import watch_outcome
 
 log = get_logger(__name__)
 FORECAST_CACHE_S = 60.0
@@ -75,6 +84,10 @@ class WithdrawalRiskEngine:
         self.links = LinkCache(pool, chain_id, LINKS_MAX_AGE_S)
         self.baselines = BaselineCache(settings.baseline_days)
         self._stored_ids: dict[tuple[str, str], None] = {}  # oldest first
+        self.destinations = DestinationWatch(pool, settings, chain_id)
+        self.profiles = AccountProfiles(pool)
+        self.keys = KeyProfiles(pool)
+        self.established_after = timedelta(seconds=settings.established_after_s)
 
     def action_for(self, score: int) -> Action:
         if score >= self.settings.block_at:
@@ -99,10 +112,25 @@ class WithdrawalRiskEngine:
         window = await self.live.window(req.tenant, req.occurred_at)
         extra = [*await self._enrichment(req), *await self.sessions.contributions(req)]
         forecast = await self._forecast(req)
+        profile = await self.profiles.get(req.tenant, req.account_id)
+        fingerprint = req.context.get("api_key_fingerprint")
+        signer = None if fingerprint is None else await self.keys.get(req.tenant, fingerprint)
+        watched = await self.destinations.tenant(req.tenant, req.occurred_at)
+        if len({*watched.accounts_within(req.destination, req.occurred_at), req.account_id}
+               ) >= self.settings.slow_convergence_accounts:
+            await self.destinations.look_up_first_use(req.tenant, watched, req.destination)
         # NOTE: from here to `record` there is no await: the read-then-record is atomic.
+        hit = watched.flag_hit(req.destination, req.occurred_at)
+        watched.record(req.account_id, req.destination, req.occurred_at)
+        senders = watched.accounts_within(req.destination, req.occurred_at)
+        fresh = watched.is_fresh(req.destination, req.occurred_at)
         history = before(full, req.occurred_at)
         base = self.baselines.get((req.tenant, req.account_id), history, req.occurred_at)
-        parts = account_contributions(req, base, history) + extra
+        parts = (account_contributions(req, base, history) + extra
+                 + takeover_contributions(req, profile, self.established_after))
+        if signer is not None:
+            parts += key_contributions(req, signer, self.established_after)
+        parts = age_adjusted(parts, req, profile)
         is_new = req.destination not in base.known_destinations
         hour_before = sum((w.amount for w in since(full, req.occurred_at - timedelta(hours=1))
                            if w.occurred_at <= req.occurred_at), Decimal(0))
@@ -111,6 +139,12 @@ class WithdrawalRiskEngine:
         self.live.record(req.tenant, mine)
         view = await self.platform.view(self.pool, req, window)
         parts += self._platform_contributions(req, view, is_new)
+        outcome = watch_outcome(req, view, hit, senders, fresh, self.settings)
+        parts += outcome.parts
+        view = outcome.view
+        floor = anomaly_floor(parts, self.settings.hold_at, self.settings.anomalies_to_hold)
+        if floor is not None:
+            parts.append(floor)
         mode = self.forecast_modes.get(req.account_id, self.forecast_settings.default_mode)
         verdict = check_amount(forecast, mode, req.amount, hour_before)
         score = min(1000, sum(c.points for c in parts))
@@ -118,11 +152,17 @@ class WithdrawalRiskEngine:
         if verdict.rejects:
             action = Action.REJECT
             parts.append(self._forecast_contribution(verdict))
+        if not base.covered and req.amount > self.settings.not_covered_max_amount:
+            action, part = not_covered_floor(action, self.settings, req.amount)
+            parts.append(part)
         transition = self._transition(req.tenant, view.state)
         half = round(40 + 400 / math.sqrt(base.samples + 1))
         try:
-            incident_id = (await self._record_incident(req, view, score)
+            incident_id = (await self._record_incident(req, view, score,
+                                                       outcome.linked_incident)
                            if view.state is PlatformState.CRITICAL else None)
+            for c in view.convergences:
+                watched.flag(c.destination, req.occurred_at, incident_id, set(c.accounts))
             result = ScoreResult(
                 req.request_id, score, action, max(0, score - half), min(1000, score + half),
                 parts, view.state, transition, view.freeze_accounts, incident_id,
@@ -131,15 +171,23 @@ class WithdrawalRiskEngine:
             result.decision_id = await self.writer.submit(PendingDecision(
                 req, request_payload(req, is_new), score, action.value,
                 sorted({str(c.code) for c in parts}), decision_details(req, result)))
-        except KeyRejected:
+        except BaseException:
+            # NOTE: a refused request (revoked key, failed write, cancelled) changes no
+            # state: it leaves the account history and the platform window again.
             self.live.unrecord(req.tenant, mine)
+            watched.unrecord(req.account_id, req.destination, req.occurred_at)
             raise
         if verdict.anomalous and not verdict.rejects:
             log.warning("forecast.anomaly_logged", tenant=req.tenant,
                         request_id=req.request_id, **verdict.as_dict())
         self._remember_stored(req)
+        profile.learn_context(req.context, req.occurred_at)
+        if signer is not None:
+            signer.learn(req.account_id, network_of(req.context.get("asn"),
+                                                    req.context.get("ip")), req.occurred_at)
         if result.decision_id is None:
             self.live.unrecord(req.tenant, mine)
+            watched.unrecord(req.account_id, req.destination, req.occurred_at)
             previous = await self._stored_decision(req)
             if previous is not None:
                 return previous
@@ -159,13 +207,14 @@ class WithdrawalRiskEngine:
             return await load_decision(cast(asyncpg.Connection, proxy), req.tenant,
                                        req.request_id)
 
-    async def _record_incident(self, req: ScoredWithdrawal, view: PlatformView, score: int
-                               ) -> int:
+    async def _record_incident(self, req: ScoredWithdrawal, view: PlatformView, score: int,
+                               linked: int | None) -> int:
         """Open or update the tenant's incident, if the caller's key still grants scoring."""
         async with self.pool.acquire() as proxy, proxy.transaction():
             conn = cast(asyncpg.Connection, proxy)
             await check_key(conn, req.key_id)
-            return await record_incident(conn, req.tenant, view, score, self.alert_channels)
+            return await record_incident(conn, req.tenant, view, score, req.occurred_at,
+                                         self.alert_channels, linked)
 
     async def _forecast(self, req: ScoredWithdrawal) -> AmountForecast | None:
         """The account's trained forecast (seed 002).
@@ -189,10 +238,17 @@ class WithdrawalRiskEngine:
         self._forecasts[scope] = (forecast, expires)
         return forecast
 
-    def ingested(self, tenant: str, events: Sequence[tuple[str, str]]) -> None:
-        """(kind, account) of events stored through ingest: memory of them is read again."""
+    def ingested(self, tenant: str, events: Sequence[tuple[str, str]],
+                 fingerprints: Sequence[str] = ()) -> None:
+        """(kind, account) of events stored through ingest, and the API-key fingerprints
+        they carry: memory of them is read again."""
         self.live.forget(tenant, {a for kind, a in events if kind == "withdrawal_request"})
+        if any(kind == "withdrawal_request" for kind, _ in events):
+            self.destinations.forget(tenant)
         self.sessions.logins.forget(tenant, {a for kind, a in events if kind == "login"})
+        self.profiles.forget(tenant, {a for _, a in events})
+        if fingerprints:
+            self.keys.forget(tenant, set(fingerprints))
 
     def forget_forecasts(self) -> None:
         """Forecasts were retrained: read them again."""

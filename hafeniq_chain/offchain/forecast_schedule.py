@@ -17,9 +17,11 @@ JOB_ID = "forecast-retrain"
 PURGE_JOB_ID = "offchain-retention"
 
 
-async def retrain_now(pool: asyncpg.Pool, settings: ForecastSettings) -> dict[str, int]:
-    """The job body; also what the on-demand API endpoint calls."""
-    return await retrain_accounts(pool, settings, datetime.now(UTC))
+async def retrain_now(pool: asyncpg.Pool, settings: ForecastSettings,
+                      tenant: str | None = None) -> dict[str, int]:
+    """The job body (every tenant); also what the on-demand API endpoint calls (one
+    tenant's accounts, unless the operator asks)."""
+    return await retrain_accounts(pool, settings, datetime.now(UTC), tenant)
 
 
 async def purge_now(pool: asyncpg.Pool, retention_days: int) -> int:

@@ -39,14 +39,15 @@ async def _save(conn: asyncpg.Connection, scope: str, forecast: AmountForecast |
 
 
 async def retrain_accounts(pool: asyncpg.Pool, settings: ForecastSettings,
-                           now: datetime) -> dict[str, int]:
-    """Retrain every account with withdrawals in the history window; returns counts."""
+                           now: datetime, tenant: str | None = None) -> dict[str, int]:
+    """Retrain every account (of ``tenant``, None: of all) with withdrawals in the history
+    window; returns counts."""
     rows = await pool.fetch(
         "SELECT tenant, account_id, array_agg(occurred_at ORDER BY occurred_at) AS ts,"
         " array_agg(payload->>'amount' ORDER BY occurred_at) AS amounts"
         " FROM offchain_events WHERE kind = 'withdrawal_request' AND account_id IS NOT NULL"
-        " AND occurred_at >= $1 AND occurred_at < $2 GROUP BY tenant, account_id",
-        now - timedelta(days=settings.history_days), now)
+        " AND occurred_at >= $1 AND occurred_at < $2 AND ($3::text IS NULL OR tenant = $3)"
+        " GROUP BY tenant, account_id", now - timedelta(days=settings.history_days), now, tenant)
     covered = 0
     async with pool.acquire() as proxy:
         conn = cast(asyncpg.Connection, proxy)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -15,8 +16,12 @@ KEY_PREFIX = "offchain-convergence:"  # + tenant: the incident's correlation key
 
 
 async def record_incident(conn: asyncpg.Connection, tenant: str, view: PlatformView,
-                          score: int, channels: Sequence[str] = ()) -> int:
-    """The open convergence incident of ``tenant`` (created if none in the last hour).
+                          score: int, at: datetime, channels: Sequence[str] = (),
+                          linked: int | None = None) -> int:
+    """The open convergence incident of ``tenant`` whose events lie within an hour of
+    ``at`` (the request's event time, not the server's: a day of events sent in one burst
+    is not one incident), created if there is none; ``linked`` (the incident that flagged
+    the destination) is preferred while it is open, however old.
 
     Entities grow to every account to freeze and every converged destination. Opening the
     incident raises an alert on ``channels``; a newly converged destination, or half as
@@ -26,12 +31,18 @@ async def record_incident(conn: asyncpg.Connection, tenant: str, view: PlatformV
     key = KEY_PREFIX + tenant
     row = await conn.fetchrow(
         "SELECT id, entities, details FROM incidents WHERE correlation_key = $1"
-        " AND status = 'open' AND updated_at > now() - make_interval(secs => $2)"
-        " ORDER BY id DESC LIMIT 1 FOR UPDATE", key, float(INCIDENT_GAP_S))
+        " AND status = 'open' AND (id = $4 OR ("
+        " COALESCE((details->>'last_event_at')::timestamptz, updated_at)"
+        "     > $3::timestamptz - make_interval(secs => $2)"
+        " AND COALESCE((details->>'first_event_at')::timestamptz, opened_at)"
+        "     < $3::timestamptz + make_interval(secs => $2)))"
+        " ORDER BY id = $4 DESC, id DESC LIMIT 1 FOR UPDATE", key, float(INCIDENT_GAP_S), at,
+        linked or 0)
     destinations = [c.destination for c in view.convergences]
     entities = sorted({*view.freeze_accounts, *destinations})
     details: dict[str, Any] = {"tenant": tenant,
-                               "convergences": [c.as_dict() for c in view.convergences]}
+                               "convergences": [c.as_dict() for c in view.convergences],
+                               **_event_span(row["details"] if row else {}, at)}
     if channels:
         details["alerted_accounts"] = len(view.freeze_accounts)
     if row is None:
@@ -58,3 +69,13 @@ async def record_incident(conn: asyncpg.Connection, tenant: str, view: PlatformV
         " risk_score = GREATEST(risk_score, $4), updated_at = now() WHERE id = $1",
         row["id"], merged, details, score)
     return int(row["id"])
+
+
+def _event_span(details: dict[str, Any], at: datetime) -> dict[str, str]:
+    """The incident's first and last event times, widened to include ``at``."""
+    first = [datetime.fromisoformat(details["first_event_at"])] if "first_event_at" in details \
+        else []
+    last = [datetime.fromisoformat(details["last_event_at"])] if "last_event_at" in details \
+        else []
+    return {"first_event_at": min([*first, at]).isoformat(),
+            "last_event_at": max([*last, at]).isoformat()}

@@ -7,13 +7,15 @@ LLM) may rewrite the prose later but never the figures. None is configured by de
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
 import asyncpg
 
 from hafeniq_chain.core.actions import Action
+
+_GAP = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -54,9 +56,10 @@ async def summarise_incident(conn: asyncpg.Connection, incident_id: int, tenant:
     rows = await conn.fetch(
         "SELECT action, details FROM decisions WHERE tenant = $1"
         " AND details->>'account_id' = ANY($2::text[])"
-        " AND created_at >= $3::timestamptz - interval '1 hour' ORDER BY id", tenant, frozen,
-        incident["opened_at"])
-    rows = [r for r in rows if r["details"]["destination"] in set(incident["entities"])]
+        " AND (created_at >= $3::timestamptz - interval '1 hour' OR $4) ORDER BY id", tenant,
+        frozen, incident["opened_at"], "first_event_at" in incident["details"])
+    rows = [r for r in rows if r["details"]["destination"] in set(incident["entities"])
+            and _in_span(incident["details"], r["details"]["occurred_at"])]
     blocked = [r for r in rows if r["action"] == Action.REJECT]
     approved = [r for r in rows if r["action"] == Action.ALLOW]
     protected: dict[str, Decimal] = {}
@@ -87,3 +90,13 @@ async def summarise_incident(conn: asyncpg.Connection, incident_id: int, tenant:
         summary = IncidentSummary(**{**summary.as_dict(),
                                      "text": await summariser.summarise(summary)})
     return summary
+
+
+def _in_span(details: dict[str, Any], occurred_at: str) -> bool:
+    """Is a decision's event time within an hour of the incident's events (incidents are
+    keyed on event time; an incident recorded before that is not filtered here)?"""
+    if "first_event_at" not in details:
+        return True
+    at = datetime.fromisoformat(occurred_at)
+    return (datetime.fromisoformat(details["first_event_at"]) - _GAP <= at
+            <= datetime.fromisoformat(details["last_event_at"]) + _GAP)

@@ -1,6 +1,6 @@
 """Each account's latest located logins in memory, for the impossible-travel check.
 
-Why: the check needs the last two logins before a request; asking Postgres for them on
+Why: the check needs the last few logins before a request; asking Postgres for them on
 every scored withdrawal cost a round trip (and a pooled connection) per request. Logins
 only arrive through ingest, which calls ``forget``; a request older than the newest
 remembered login (a replay) is answered from the database, exactly as before.
@@ -17,7 +17,7 @@ import asyncpg
 from hafeniq_chain.offchain.travel import GeoPoint
 
 MAX_ACCOUNTS = 100_000
-KEEP = 2
+KEEP = 4
 _NEWEST = datetime.max.replace(tzinfo=UTC)
 
 _LOGINS = """

@@ -7,6 +7,7 @@ the account: impossible travel between its last login and this request.
 
 from __future__ import annotations
 
+import itertools
 import time
 from datetime import datetime, timedelta
 
@@ -26,6 +27,7 @@ LEARN_DAYS = 30
 # NOTE: sessions of the last hour are left out of learning so an attack in progress is
 # not learnt as normal before it is judged.
 LEARN_LAG = timedelta(hours=1)
+TRAVEL_LOOKBACK = timedelta(hours=24)
 
 
 def peak_per_minute(times: list[datetime]) -> int:
@@ -102,11 +104,19 @@ class SessionAnalyser:
         return out
 
     async def _travel(self, req: ScoredWithdrawal) -> list[Contribution]:
+        """An impossible hop from the account's last known place to any login of the last
+        ``TRAVEL_LOOKBACK`` or to this request. Why not just the last two points: an
+        attacker's login and request are both in one place; the hop that gives the
+        attacker away is from the account's own last login to the attacker's."""
         points = [*await self.logins.before(req.tenant, req.account_id, req.occurred_at)]
         if req.context.get("lat") is not None and req.context.get("lon") is not None:
             points.append(GeoPoint(req.context["lat"], req.context["lon"], req.occurred_at))
-        if len(points) < 2 or not is_impossible(points[-2], points[-1]):
+        recent = req.occurred_at - TRAVEL_LOOKBACK
+        hops = [(a, b) for a, b in itertools.pairwise(points)
+                if b.at >= recent and is_impossible(a, b)]
+        if not hops:
             return []
-        speed = travel_speed_kmh(points[-2], points[-1]) or 0.0
+        speed = travel_speed_kmh(*hops[-1]) or 0.0
         return [Contribution(ReasonCode.IMPOSSIBLE_TRAVEL, 300, FeatureDelta(
-            "travel_speed_kmh", 900.0, round(speed), f"{speed:,.0f} km/h between logins"))]
+            "travel_speed_kmh", 900.0, round(speed),
+            f"{speed:,.0f} km/h from the account's last known place"))]

@@ -28,7 +28,9 @@ PSEUDONYM_KEY = "test-pseudonym-key"
 def make_settings(**api: Any) -> Settings:
     """Settings for tests; secrets passed directly rather than through the environment."""
     return Settings(
-        store=StoreSettings(data_dir=Path("/tmp/hafeniq-unused")),
+        # NOTE: the stories replay history of 2025-2026; keep it inside the retention.
+        store=StoreSettings(data_dir=Path("/tmp/hafeniq-unused"),
+                            raw_event_retention_days=3650),
         api=ApiSettings(signing_secret=SecretStr(SIGNING_SECRET), max_body_bytes=64 * 1024,
                         **api),
         privacy=PrivacySettings(pseudonym_key=SecretStr(PSEUDONYM_KEY)),

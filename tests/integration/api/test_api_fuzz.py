@@ -78,8 +78,12 @@ async def test_strings_postgres_cannot_store_are_refused_by_name(
 
 async def test_a_retry_of_a_huge_amount_is_answered(client: httpx.AsyncClient,
                                                     auth: dict[str, str]) -> None:
-    # the stored decision comes back from jsonb with 5.7e29 as a 30-digit integer
-    body = {**SCORE, "request_id": "r-huge", "amount": 5.7e29}
+    # the stored decision once came back from jsonb with 5.7e29 as a 30-digit integer;
+    # exponent forms are refused now (issue 17), the largest plain amount is answered
+    refused = await client.post("/v1/withdrawals/score", headers=auth,
+                                json={**SCORE, "request_id": "r-exp", "amount": 5.7e29})
+    assert refused.status_code == 422 and "amount" in refused.json()["message"]
+    body = {**SCORE, "request_id": "r-huge", "amount": "999999999999.999999"}
     first = await client.post("/v1/withdrawals/score", json=body, headers=auth)
     again = await client.post("/v1/withdrawals/score", json=body, headers=auth)
     assert first.status_code == again.status_code == 200, again.text
