@@ -58,5 +58,7 @@ class ReasonCode(StrEnum):
     ACTION_RATE_SPIKE = "ACTION_RATE_SPIKE"
     FINGERPRINT_DRIFT = "FINGERPRINT_DRIFT"
     NOT_COVERED = "NOT_COVERED"
+    # User rules (a team's own deterministic rules; the rule's name is in details)
+    USER_RULE = "USER_RULE"
     # Decision stream
     DECISION_RATE_SHIFT = "DECISION_RATE_SHIFT"
