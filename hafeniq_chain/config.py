@@ -34,7 +34,7 @@ from hafeniq_chain.detect.settings import DetectionSettings, DetectSettings
 
 ENV_PREFIX = "HAFENIQ_"
 SECRET_KEYS = ("slack_webhook_url", "webhook_url", "webhook_secret", "pseudonym_key",
-               "signing_secret")
+               "signing_secret", "bot_token", "routing_key", "api_key", "password")
 
 
 class Settings(BaseSettings):
