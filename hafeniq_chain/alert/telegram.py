@@ -9,30 +9,42 @@ import httpx
 
 from hafeniq_chain.alert.channels import SendResult
 from hafeniq_chain.alert.http import post_json
-from hafeniq_chain.alert.text import alert_text
+from hafeniq_chain.alert.text import alert_text, clip
 
 MAX_TEXT = 4096
 
 
 def telegram_text(payload: dict[str, Any]) -> str:
-    """HTML (only <b>, <code>, <i>; text escaped) that fits one message."""
+    """HTML (only <b>, <code>, <i>; text escaped) whose visible text fits one message.
+
+    Telegram counts the limit after entities are parsed, so pieces are clipped as plain
+    text and added whole: a cut tag or a cut ``&amp;`` would make Telegram refuse it.
+    """
     text = alert_text(payload)
-    parts = [f"<b>{html.escape(text.headline)}</b>", html.escape(text.risk)]
+    esc = html.escape
+    pieces: list[tuple[str, int]] = []  # (html, visible length)
+
+    def add(raw: str, wrap: str = "", limit: int = 600) -> None:
+        raw = clip(raw, limit)
+        pieces.append((f"<{wrap}>{esc(raw)}</{wrap}>" if wrap else esc(raw), len(raw)))
+
+    add(text.headline, "b", 500)
+    add(text.risk)
     for head, body in text.reasons:
-        parts.append(f"• <b>{html.escape(head)}</b>\n{html.escape(body)}")
+        add("• " + head, "b", 200)
+        add(body)
     if text.entities:
-        parts.append("Entities: " + ", ".join(f"<code>{html.escape(e)}</code>"
-                                              for e in text.entities[:10]))
+        add("Entities: " + ", ".join(text.entities[:10]), "code", 500)
     if text.tx_hashes:
-        parts.append("Transactions:\n" + "\n".join(f"<code>{html.escape(h)}</code>"
-                                                    for h in text.tx_hashes[:10]))
-    parts.append(f"<i>incident {text.incident_id} · {html.escape(text.kind)}</i>")
-    out = ""
-    for part in parts:  # whole parts only: a cut tag would make Telegram refuse the message
-        if len(out) + len(part) + 2 > MAX_TEXT:
+        add("Transactions: " + " ".join(text.tx_hashes[:10]), "code", 700)
+    add(f"incident {text.incident_id} · {text.kind}", "i")
+    out, visible = [], 0
+    for markup, length in pieces:
+        if visible + length + 2 > MAX_TEXT:
             break
-        out += ("\n\n" if out else "") + part
-    return out
+        out.append(markup)
+        visible += length + 2
+    return "\n\n".join(out)
 
 
 class TelegramChannel:

@@ -8,11 +8,13 @@ into one ``Settings``) sits above the detectors; the sections themselves depend 
 
 from __future__ import annotations
 
+import base64
+import binascii
 from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 
 class _Section(BaseModel):
@@ -147,6 +149,21 @@ class AlertSettings(_Section):
     opsgenie: OpsgenieSettings = Field(default_factory=OpsgenieSettings)
     email: EmailSettings = Field(default_factory=EmailSettings)
     routes: dict[str, ChannelRoute] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _standard_secret(self) -> AlertSettings:
+        """Standard Webhooks keys are ``whsec_`` + base64 of 24-64 bytes; say so at start."""
+        if self.webhook_signing == "hafeniq" or self.webhook_secret is None:
+            return self
+        secret = self.webhook_secret.get_secret_value()
+        try:
+            key = base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+        except (ValueError, binascii.Error):
+            key = b""
+        if not secret.startswith("whsec_") or not 24 <= len(key) <= 64:
+            raise ValueError("webhook_signing = standard/both needs HAFENIQ_ALERTS__WEBHOOK_"
+                             "SECRET = 'whsec_' + base64 of 24-64 random bytes")
+        return self
 
 
 class PrivacySettings(_Section):

@@ -35,6 +35,7 @@ from typing import Any
 from aiohttp import web
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 TELEGRAM_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span",
                  "tg-spoiler", "a", "code", "pre", "blockquote", "tg-emoji"}
@@ -150,6 +151,8 @@ class ProviderReceiver:
     opsgenie_closed: list[str] = field(default_factory=list)
     refused: list[tuple[str, list[str]]] = field(default_factory=list)
     discord_rate_limit_once: bool = False
+    standard_secret: str = ""
+    standard: dict[str, dict[str, Any]] = field(default_factory=dict)  # webhook-id -> body
     _runner: web.AppRunner | None = None
 
     def _refuse(self, provider: str, problems: list[str]) -> web.Response:
@@ -213,8 +216,19 @@ class ProviderReceiver:
         return web.json_response({"result": "Request will be processed", "took": 0.01,
                                   "requestId": "close"}, status=202)
 
+    async def _standard_webhook(self, request: web.Request) -> web.Response:
+        """Verified by the ``standardwebhooks`` reference library, duplicates dropped."""
+        body = await request.read()
+        try:
+            payload = Webhook(self.standard_secret).verify(body, dict(request.headers))
+        except WebhookVerificationError as exc:
+            return self._refuse("standard-webhooks", [str(exc)])
+        self.standard.setdefault(request.headers["webhook-id"], payload)
+        return web.Response(status=204)
+
     async def start(self) -> None:
         app = web.Application()
+        app.router.add_post("/standard-webhook", self._standard_webhook)
         app.router.add_post("/discord/webhook", self._discord)
         app.router.add_post(r"/bot{token:\d+:[A-Za-z0-9_-]{35}}/sendMessage", self._telegram)
         app.router.add_post("/v2/enqueue", self._pagerduty)
