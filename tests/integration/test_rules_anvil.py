@@ -9,6 +9,7 @@ findings go through the real pipeline, fusion, policy and outbox tables.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import asyncpg
@@ -22,6 +23,7 @@ from hafeniq_chain.chain.rpc import RpcClient
 from hafeniq_chain.config import load_settings
 from hafeniq_chain.detect.pipeline import build_pipeline
 from hafeniq_chain.fuse.engine import IncidentEngine
+from tests.support.cli import run_cli
 from tests.support.contracts import artifact, deploy
 
 pytestmark = pytest.mark.integration
@@ -82,7 +84,7 @@ def _scenario(w3: Web3) -> tuple[int, dict[str, str], dict[str, str]]:
 
 
 async def test_example_rules_fire_on_openzeppelin_contracts(
-        anvil: AnvilNode, pool: asyncpg.Pool, tmp_path: Path) -> None:
+        anvil: AnvilNode, pool: asyncpg.Pool, empty_dsn: str, tmp_path: Path) -> None:
     w3 = Web3(Web3.HTTPProvider(anvil.http_url))
     start, names, tx = _scenario(w3)
     assert w3.eth.get_transaction_receipt(tx["failed_upgrade"])["status"] == 0
@@ -127,3 +129,18 @@ async def test_example_rules_fire_on_openzeppelin_contracts(
                               "ON d.alert_id = a.id WHERE a.payload -> 'incident' -> "
                               "'reason_codes' ? 'USER_RULE'")
     assert len(alerts) == 7 and {a["channel"] for a in alerts} == {"webhook"}
+
+    # the same findings exported as Forta Findings by the CLI, as a user would
+    out = tmp_path / "forta.jsonl"
+    done = await run_cli("--dsn", empty_dsn, "findings", "export", "--format", "forta",
+                         "--detector", "user_rules", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    exported = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(exported) == 7
+    upgrade = next(f for f in exported if f["alertId"] == "HAFENIQ-RULE-PROXY-UPGRADED")
+    assert upgrade["severity"] == "Critical" and upgrade["type"] == "Suspicious"
+    assert set(upgrade) >= {"name", "description", "alertId", "severity", "type", "metadata",
+                            "addresses", "labels"}
+    assert all(isinstance(v, str) for v in upgrade["metadata"].values())
+    assert upgrade["metadata"]["txHashes"] == tx["upgrade"]
+    assert upgrade["labels"][0]["entity"] == names["proxy"].lower()
