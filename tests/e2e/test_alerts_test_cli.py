@@ -47,8 +47,6 @@ async def test_alerts_test_reports_every_channel(monkeypatch: pytest.MonkeyPatch
 
         some = await run_cli("alerts", "test", "--channel", "discord")
         assert some.returncode == 0 and some.stdout.startswith("discord: ok")
-        missing = await run_cli("alerts", "test", "--channel", "slack")
-        assert missing.returncode == 2 and "not configured" in missing.stderr
     finally:
         await receiver.stop()
         for key in env:
