@@ -29,7 +29,9 @@ DEMO_BENIGN_TX = 1000
 # NOTE: benign bridge withdrawals in the world are at most ~5,000 HUSDC; the drain scenario
 # releases 200,000-900,000, so this rule fires on the attack and nothing else.
 DEMO_RULE = RuleSpec(
-    name="large-bridge-release", event="Withdrawal", where="amount >= units(100_000, 6)",
+    name="large-bridge-release",
+    event="Withdrawal(address indexed token, address indexed recipient, uint256 amount, "
+          "uint256 srcChainId, bytes32 messageId)", where="amount >= units(100_000, 6)",
     severity="high", title="Bridge released {amount:units:6} HUSDC to {recipient}",
     message="{contract_name} paid out {amount:units:6} HUSDC to {recipient} in tx {tx.hash}")
 

@@ -144,3 +144,42 @@ async def test_example_rules_fire_on_openzeppelin_contracts(
     assert all(isinstance(v, str) for v in upgrade["metadata"].values())
     assert upgrade["metadata"]["txHashes"] == tx["upgrade"]
     assert upgrade["labels"][0]["entity"] == names["proxy"].lower()
+
+
+async def test_function_rule_sees_internal_calls_with_traces(
+        anvil: AnvilNode, pool: asyncpg.Pool, tmp_path: Path) -> None:
+    """``transfer`` called by the vault inside ``payOut`` is an internal call (traces on);
+    the same function called directly by a wallet is top-level and does not match."""
+    w3 = Web3(Web3.HTTPProvider(anvil.http_url))
+    acc = w3.eth.accounts
+    usdc = deploy(w3, "Stablecoin", "USD Coin", "USDC", 6, acc[0])
+    vault = deploy(w3, "GuardedVault", acc[0])
+    usdc.functions.mint(vault.address, 10 * USDC).transact({"from": acc[0]})
+    usdc.functions.mint(acc[2], 10 * USDC).transact({"from": acc[0]})
+    start = w3.eth.block_number + 1
+    direct = usdc.functions.transfer(acc[3], USDC).transact({"from": acc[2]}).to_0x_hex()
+    payout = vault.functions.payOut(usdc.address, acc[4], 2 * USDC).transact(
+        {"from": acc[0]}).to_0x_hex()
+    config = tmp_path / "internal.toml"
+    config.write_text(f"""[[watch]]
+address = "{usdc.address}"
+name = "usdc"
+[[rule]]
+name = "vault-token-transfer"
+function = "transfer"
+addresses = ["usdc"]
+where = "call.internal and call.from == '{vault.address}'"
+title = "{{contract_name}}.transfer({{to}}, {{amount:units:6}}) from inside {{tx.to}}"
+""")
+    settings = load_settings(config)
+    rpc = RpcClient([anvil.http_url])
+    pipeline = build_pipeline(settings.detection(), 31337, pool,
+                              sink=IncidentEngine(pool, settings.policy, []))
+    await Follower(BlockIndexer(rpc, pool, 31337, fetch_traces=True), start_block=start,
+                   hooks=[pipeline]).catch_up()
+    await rpc.close()
+    rows = await pool.fetch("SELECT tx_hashes, summary FROM findings "
+                            "WHERE detector = 'user_rules'")
+    assert [r["tx_hashes"] for r in rows] == [[payout]], (direct, rows)
+    assert rows[0]["summary"] == (f"usdc.transfer({acc[4].lower()}, 2) from inside "
+                                  f"{vault.address.lower()}")

@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from eth_utils.crypto import keccak
 
 from hafeniq_chain.config import ConfigError, load_settings
+from hafeniq_chain.detect.rules.detector import compile_rules
 from hafeniq_chain.detect.rules.expr import RuleExprError, compile_expr, units
 from hafeniq_chain.detect.rules.templates import render
 
@@ -121,3 +123,19 @@ def test_missing_rule_file_is_a_config_error(tmp_path: Path) -> None:
     (tmp_path / "c.toml").write_text('[rules]\nfiles = ["nowhere/*.toml"]\n')
     with pytest.raises(ConfigError, match="no file matches"):
         load_settings(tmp_path / "c.toml")
+
+
+def test_a_named_signature_needs_no_abi_file(tmp_path: Path) -> None:
+    """An event no bundled ABI knows, declared with its parameter names in the rule."""
+    (tmp_path / "c.toml").write_text("""
+[[rule]]
+name = "release"
+event = '''Withdrawal(address indexed token, address indexed recipient, uint256 amount,
+    uint256 srcChainId, bytes32 messageId)'''
+where = "amount >= units(100_000, 6) and recipient != token"
+title = "{amount:units:6} to {recipient}"
+""")
+    settings = load_settings(tmp_path / "c.toml")
+    (rule,), failed = compile_rules(settings.detection())
+    assert failed == [] and rule.topics == {
+        "0x" + keccak(text="Withdrawal(address,address,uint256,uint256,bytes32)").hex()}

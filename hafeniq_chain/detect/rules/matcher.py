@@ -9,6 +9,7 @@ rule selects, with the environment its condition and templates see.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -77,6 +78,21 @@ def _signature_hash(text: str, size: int) -> str:
     return "0x" + keccak(text=text.replace(" ", "")).hex()[: 2 * size]
 
 
+def parse_signature(text: str, kind: str) -> tuple[str, dict[str, Any]] | None:
+    """``Name(type [indexed] name, ...)`` -> (canonical signature, ABI item); None when the
+    parameters carry no names (``Name(address,uint256)``: match by hash, positional)."""
+    match = re.fullmatch(r"\s*(\w+)\s*\((.*)\)\s*", text, re.S)
+    if not match or "(" in match.group(2):
+        return None  # NOTE: tuple parameters need an ABI file
+    name, params = match.group(1), [p.split() for p in match.group(2).split(",") if p.strip()]
+    if not params or any(len(p) < 2 for p in params):
+        return None
+    inputs: list[dict[str, Any]] = [{"type": p[0], "name": p[-1], "indexed": "indexed" in p[1:-1]}
+                                    for p in params]
+    canonical = f"{name}({','.join(str(i['type']) for i in inputs)})"
+    return canonical, {"type": kind, "name": name, "inputs": inputs, "anonymous": False}
+
+
 class CompiledRule:
     """A rule ready to run: resolved addresses, topics/selectors, checked condition."""
 
@@ -134,6 +150,10 @@ class CompiledRule:
 
     def _resolve_event(self, text: str, problems: list[tuple[str, str]]
                        ) -> tuple[frozenset[str], set[str]]:
+        named = parse_signature(text, "event") if "(" in text else None
+        if named is not None:
+            text = named[0]
+            self.registry.add_abi([named[1]])
         specs = list(self.registry.events.values())
         if "(" in text:
             topic = _signature_hash(text, 32)
@@ -151,6 +171,10 @@ class CompiledRule:
 
     def _resolve_function(self, text: str, problems: list[tuple[str, str]]
                           ) -> tuple[frozenset[str], set[str]]:
+        named = parse_signature(text, "function") if "(" in text else None
+        if named is not None:
+            text = named[0]
+            self.registry.add_abi([named[1]])
         specs = list(self.registry.functions.values())
         if text.startswith("0x"):
             if len(text) != 10:
