@@ -2,8 +2,8 @@
 
 Why a detector: a rule's hit becomes a ``Finding`` (reason code ``USER_RULE``, the rule's
 name in ``details``), so it goes through the same fusion, policy, cooldown, audit chain and
-outbox as learned detections, and runs unchanged under ``run``, ``replay``, ``eval`` and
-(opt-in, ``rules.backfill``) ``backfill``. Each rule on each contract is its own incident
+outbox as learned detections, and runs unchanged under ``run``, ``replay`` and ``eval``
+(``backfill`` has no detection stage yet). Each rule on each contract is its own incident
 (``details.correlation_key``), so a ``Paused`` is not swallowed by the cooldown of an
 earlier ``OwnershipTransferred`` on the same contract.
 

@@ -68,13 +68,12 @@ class RuleSpec(BaseModel):
 
 
 class RulesSettings(BaseModel):
-    """``[rules]``: rule files to load, named address lists, where rules run."""
+    """``[rules]``: rule files to load and named address lists."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     files: list[str] = Field(default_factory=list)
     lists: dict[str, list[str]] = Field(default_factory=dict)
-    backfill: bool = False
 
     @field_validator("lists")
     @classmethod
