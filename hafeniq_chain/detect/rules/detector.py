@@ -21,7 +21,13 @@ from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.abi_registry import AbiRegistry, to_jsonable
 from hafeniq_chain.decode.records import BlockBundle
 from hafeniq_chain.detect.base import DetectionContext, Detector, Triggers
-from hafeniq_chain.detect.rules.matcher import CompiledRule, Match, RuleProblems, compile_rule
+from hafeniq_chain.detect.rules.matcher import (
+    BlockIndex,
+    CompiledRule,
+    Match,
+    RuleProblems,
+    compile_rule,
+)
 from hafeniq_chain.detect.rules.model import SEVERITY_SCORES, RuleSpec
 from hafeniq_chain.detect.rules.templates import render
 from hafeniq_chain.detect.settings import DetectionSettings
@@ -57,6 +63,7 @@ class UserRulesDetector(Detector):
 
     def __init__(self, rules: Sequence[CompiledRule] = ()) -> None:
         self.rules = list(rules)
+        self.selectors = frozenset(s for r in self.rules for s in r.selectors)
         self.seen: dict[str, set[str]] = {r.spec.name: set() for r in self.rules}
         self.errors = 0
 
@@ -81,10 +88,13 @@ class UserRulesDetector(Detector):
         return first_seen
 
     async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
-        findings = []
+        findings: list[Finding] = []
+        if not self.rules:
+            return findings
+        index = BlockIndex(block, self.selectors)  # NOTE: grouped, decoded once for all rules
         for rule in self.rules:
             first_seen = self._first_seen(rule.spec.name)
-            for match in rule.matches(block):
+            for match in rule.matches(index):
                 try:
                     hit = rule.condition is None or rule.condition.evaluate(match.env,
                                                                             first_seen)

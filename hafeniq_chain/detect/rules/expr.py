@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from decimal import Decimal, InvalidOperation
 from types import CodeType
 from typing import Any
@@ -66,16 +66,31 @@ class _Lowercase(ast.NodeTransformer):
         return node
 
 
+class _FoldUnits(ast.NodeTransformer):
+    """``units(1_000_000, 6)`` with constant arguments becomes its integer once, at load."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Name) and node.func.id == "units" and len(node.args) == 2 \
+                and all(isinstance(a, ast.Constant) for a in node.args) and not node.keywords:
+            amount, decimals = (a.value for a in node.args)  # type: ignore[attr-defined]
+            return ast.copy_location(ast.Constant(units(amount, decimals)), node)
+        return node
+
+
 class CompiledExpr:
     """A checked condition; ``evaluate(env)`` is True, False or raises on a type mismatch."""
 
     def __init__(self, text: str, code: CodeType, names: frozenset[str]) -> None:
         self.text, self.code, self.names = text, code, names
 
-    def evaluate(self, env: Mapping[str, Any], first_seen: Callable[..., bool]) -> bool:
-        scope = {"units": units, "lower": _lower, "len": len, "first_seen": first_seen, **env}
-        # NOTE: safe because compile_expr admitted only the node types in _ALLOWED.
-        return bool(eval(self.code, {"__builtins__": {}}, scope))
+    def evaluate(self, env: MutableMapping[str, Any], first_seen: Callable[..., bool]
+                 ) -> bool:
+        helpers = {"__builtins__": {}, "units": units, "lower": _lower, "len": len,
+                   "first_seen": first_seen}
+        # NOTE: safe because compile_expr admitted only the node types in _ALLOWED; names
+        # resolve in ``env`` first, then in the helpers (eval's locals, then globals).
+        return bool(eval(self.code, helpers, env))
 
 
 def _check(tree: ast.AST, names: Mapping[str, Iterable[str] | None]) -> set[str]:
@@ -125,4 +140,5 @@ def compile_expr(text: str, names: Mapping[str, Iterable[str] | None]) -> Compil
         raise RuleExprError(f"syntax error at column {exc.offset}: {exc.msg}") from None
     tree = ast.fix_missing_locations(_Lowercase().visit(tree))
     used = _check(tree, names)
+    tree = ast.fix_missing_locations(_FoldUnits().visit(tree))
     return CompiledExpr(text, compile(tree, "<rule>", "eval"), frozenset(used))

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
 from eth_utils.crypto import keccak
 
 from hafeniq_chain.decode.abi_registry import AbiDecodeError, AbiRegistry
-from hafeniq_chain.decode.records import BlockBundle, TxRecord
+from hafeniq_chain.decode.records import BlockBundle, LogRecord, TxRecord
 from hafeniq_chain.detect.rules.expr import CompiledExpr, RuleExprError, compile_expr
 from hafeniq_chain.detect.rules.model import RuleSpec
 from hafeniq_chain.detect.rules.templates import TemplateError, check_template
@@ -43,7 +43,7 @@ class Fields(dict[str, Any]):
 class Match:
     """One thing a rule selected, before its condition is applied."""
 
-    env: dict[str, Any]
+    env: MutableMapping[str, Any]
     tx_hash: str
     address: str
     position: str  # log index or trace address: makes the finding's dedup key unique
@@ -120,6 +120,8 @@ class CompiledRule:
         else:
             names.update({f: () for f in TX_FIELDS})
         self.lists = {k: frozenset(v) for k, v in lists.items()}
+        self.list_fields = Fields(self.lists)
+        self.allowlist = frozenset(spec.allowlist)
         self.condition: CompiledExpr | None = None
         if spec.where.strip():
             try:
@@ -192,81 +194,164 @@ class CompiledRule:
                                  f"[[watch]] abi file){_suggest(text, [s.name for s in specs])}"))
         return selectors, {n for s in chosen for n in s.arg_names}
 
-    def _base(self, address: str, block: int, tx: TxRecord | None) -> dict[str, Any]:
-        txf = tx_fields(tx) if tx is not None else Fields()
-        return {"rule": self.spec.name, "contract": address, "address": address,
-                "contract_name": self.names_by_address.get(address, address),
-                "block": block, "tx": txf, "caller": txf.get("from_"),
-                "allowlist": frozenset(self.spec.allowlist), "lists": Fields(self.lists)}
-
-    def matches(self, bundle: BlockBundle) -> Iterator[Match]:
-        """Everything in ``bundle`` this rule selects (condition not yet applied)."""
-        txs = {t.hash: t for t in bundle.transactions}
+    def matches(self, block: BlockBundle | BlockIndex) -> Iterator[Match]:
+        """Everything in the block this rule selects (condition not yet applied)."""
+        index = block if isinstance(block, BlockIndex) else BlockIndex(block)
         if self.spec.event:
-            yield from self._event_matches(bundle, txs)
+            yield from self._event_matches(index)
         elif self.spec.function:
-            yield from self._function_matches(bundle, txs)
+            yield from self._function_matches(index)
         else:
-            for tx in bundle.transactions:
+            for tx in index.bundle.transactions:
                 if self.addresses and not ({tx.from_addr, tx.to_addr} & self.addresses):
                     continue
-                env = self._base(tx.to_addr or "", bundle.number, tx)
-                env.update(tx_fields(tx))
-                yield Match(env, tx.hash, tx.to_addr or tx.from_addr, "tx")
+                address = tx.to_addr or ""
+                env = index.base_env(address, tx.hash)
+                env.update(index.tx_fields(tx.hash))
+                yield Match(self._scope(address, env), tx.hash, tx.to_addr or tx.from_addr, "tx")
 
-    def _event_matches(self, bundle: BlockBundle, txs: dict[str, TxRecord]
-                       ) -> Iterator[Match]:
+    def _scope(self, address: str, shared: dict[str, Any]) -> dict[str, Any]:
+        """What this rule's condition and templates see: its own names over the match's
+        (a flat copy: C-speed, where a ChainMap's Python lookups cost more than the copy)."""
+        scope = dict(shared)
+        scope.update(rule=self.spec.name, allowlist=self.allowlist, lists=self.list_fields,
+                     contract_name=self.names_by_address.get(address, address))
+        return scope
+
+    def _event_matches(self, index: BlockIndex) -> Iterator[Match]:
+        for topic in self.topics:
+            for log in index.logs_by_topic.get(topic, ()):
+                if self.addresses and log.address not in self.addresses:
+                    continue
+                env = index.log_env(log, self.registry, self.spec.event or "")
+                yield Match(self._scope(log.address, env), log.tx_hash, log.address,
+                            str(log.log_index))
+
+    def _function_matches(self, index: BlockIndex) -> Iterator[Match]:
+        for selector in self.selectors:
+            for frame in index.frames_by_selector.get(selector, ()):
+                to = frame.fields["to"]
+                if (frame.fields["internal"] and not self.spec.internal) or (
+                        self.addresses and to not in self.addresses):
+                    continue
+                env = index.call_env(frame, self.registry, self.spec.function or "")
+                yield Match(self._scope(to, env), frame.tx_hash, to, frame.position)
+
+
+@dataclass
+class Frame:
+    """One call (a transaction's top-level call or an internal one) in a block."""
+
+    fields: Fields
+    data: bytes
+    tx_hash: str
+    position: str
+    decoded: tuple[str | None, dict[str, Any]] | None = None
+    env: dict[str, Any] | None = None
+
+
+class BlockIndex:
+    """One block grouped for every rule at once: logs by topic, calls by selector, the
+    fields of each transaction and every decoding done once (not once per rule)."""
+
+    def __init__(self, bundle: BlockBundle, selectors: frozenset[str] | None = None) -> None:
+        """``selectors``: the only call selectors any rule asks for (None: all)."""
+        self.bundle = bundle
+        self.txs = {t.hash: t for t in bundle.transactions}
+        self.logs_by_topic: dict[str, list[LogRecord]] = {}
         for log in bundle.logs:
-            if log.topic0 not in self.topics or (self.addresses
-                                                 and log.address not in self.addresses):
+            if log.topic0:
+                self.logs_by_topic.setdefault(log.topic0, []).append(log)
+        self.frames_by_selector: dict[str, list[Frame]] = {}
+        for tx in bundle.transactions:
+            selector = tx.selector
+            if selector and tx.to_addr and (selectors is None or selector in selectors):
+                self._add(selector, Frame(Fields(
+                    from_=tx.from_addr, to=tx.to_addr, value=tx.value, status=tx.status,
+                    error=None, depth=0, selector=selector, function=tx.function_name,
+                    internal=False), tx.input, tx.hash, "call", _decoded(tx.function_name,
+                                                                         tx.decoded_args)))
+        for call in bundle.calls:
+            if not call.trace_address or not call.to_addr or len(call.input) < 4:
                 continue
-            args = log.decoded
-            name = log.event_name
+            selector = call.selector
+            if selector and (selectors is None or selector in selectors):
+                self._add(selector, Frame(Fields(
+                    from_=call.from_addr, to=call.to_addr, value=call.value,
+                    status=0 if call.error else 1, error=call.error,
+                    depth=len(call.trace_address), selector=selector,
+                    function=call.function_name, internal=True), call.input, call.tx_hash,
+                    "call:" + ".".join(map(str, call.trace_address)),
+                    _decoded(call.function_name, call.decoded_args)))
+        self._tx_fields: dict[str, Fields] = {}
+        self._log_args: dict[int, tuple[str | None, dict[str, Any]]] = {}
+        self._log_env: dict[int, dict[str, Any]] = {}
+
+    def base_env(self, address: str, tx_hash: str) -> dict[str, Any]:
+        txf = self.tx_fields(tx_hash)
+        return {"contract": address, "address": address, "block": self.bundle.number,
+                "tx": txf, "caller": txf.get("from_")}
+
+    def log_env(self, log: LogRecord, registry: AbiRegistry, fallback: str) -> dict[str, Any]:
+        """The names an event rule sees for ``log`` (built once per log, shared by rules)."""
+        env = self._log_env.get(log.log_index)
+        if env is None:
+            name, args = self.log_args(log, registry)
+            env = self.base_env(log.address, log.tx_hash)
+            env.update(args, args=Fields(args), event=name or fallback,
+                       log_index=log.log_index)
+            self._log_env[log.log_index] = env
+        return env
+
+    def call_env(self, frame: Frame, registry: AbiRegistry, fallback: str) -> dict[str, Any]:
+        """The names a function rule sees for ``frame`` (built once per call frame)."""
+        if frame.env is None:
+            name, args = self.call_args(frame, registry)
+            env = self.base_env(frame.fields["to"], frame.tx_hash)
+            env.update(args, args=Fields(args), call=frame.fields,
+                       caller=frame.fields["from_"], function=name or fallback)
+            frame.env = env
+        return frame.env
+
+    def _add(self, selector: str, frame: Frame) -> None:
+        self.frames_by_selector.setdefault(selector, []).append(frame)
+
+    def tx_fields(self, tx_hash: str) -> Fields:
+        fields = self._tx_fields.get(tx_hash)
+        if fields is None:
+            tx = self.txs.get(tx_hash)
+            fields = self._tx_fields[tx_hash] = tx_fields(tx) if tx else Fields()
+        return fields
+
+    def log_args(self, log: LogRecord, registry: AbiRegistry
+                 ) -> tuple[str | None, dict[str, Any]]:
+        key = log.log_index
+        if key not in self._log_args:
+            name, args = log.event_name, log.decoded
             if args is None:
                 try:
-                    decoded = self.registry.decode_log(log.topics, log.data)
+                    decoded = registry.decode_log(log.topics, log.data)
                 except AbiDecodeError:
                     decoded = None
                 name, args = decoded if decoded else (None, {})
-            env = self._base(log.address, bundle.number, txs.get(log.tx_hash))
-            env.update(_py(args), args=Fields(_py(args)), event=name or self.spec.event,
-                       log_index=log.log_index)
-            yield Match(env, log.tx_hash, log.address, str(log.log_index))
+            self._log_args[key] = (name, _py(args))
+        return self._log_args[key]
 
-    def _function_matches(self, bundle: BlockBundle, txs: dict[str, TxRecord]
-                          ) -> Iterator[Match]:
-        frames: list[tuple[Fields, bytes, str, str | None, dict[str, Any] | None, str]] = []
-        for tx in bundle.transactions:
-            if tx.selector in self.selectors and tx.to_addr:
-                frames.append((Fields(from_=tx.from_addr, to=tx.to_addr, value=tx.value,
-                                      status=tx.status, error=None, depth=0,
-                                      selector=tx.selector, function=tx.function_name,
-                                      internal=False), tx.input, tx.hash, tx.function_name,
-                               tx.decoded_args, "call"))
-        if self.spec.internal:
-            for call in bundle.calls:
-                if call.trace_address and call.selector in self.selectors and call.to_addr:
-                    frames.append((Fields(
-                        from_=call.from_addr, to=call.to_addr, value=call.value,
-                        status=0 if call.error else 1, error=call.error,
-                        depth=len(call.trace_address), selector=call.selector,
-                        function=call.function_name, internal=True), call.input, call.tx_hash,
-                        call.function_name, call.decoded_args,
-                        "call:" + ".".join(map(str, call.trace_address))))
-        for frame, data, tx_hash, name, args, position in frames:
-            to = frame["to"]
-            if self.addresses and to not in self.addresses:
-                continue
-            if args is None:
-                try:
-                    decoded = self.registry.decode_call(data)
-                except AbiDecodeError:
-                    decoded = None
-                name, args = decoded if decoded else (name, {})
-            env = self._base(to, bundle.number, txs.get(tx_hash))
-            env.update(_py(args), args=Fields(_py(args)), call=frame, caller=frame["from_"],
-                       function=name or self.spec.function)
-            yield Match(env, tx_hash, to, position)
+    @staticmethod
+    def call_args(frame: Frame, registry: AbiRegistry) -> tuple[str | None, dict[str, Any]]:
+        if frame.decoded is None:
+            try:
+                decoded = registry.decode_call(frame.data)
+            except AbiDecodeError:
+                decoded = None
+            frame.decoded = (decoded[0], _py(decoded[1])) if decoded else (
+                frame.fields["function"], {})
+        return frame.decoded
+
+
+def _decoded(name: str | None, args: dict[str, Any] | None
+             ) -> tuple[str | None, dict[str, Any]] | None:
+    return (name, _py(args)) if args is not None else None
 
 
 def compile_rule(spec: RuleSpec, registry: AbiRegistry, watch: Mapping[str, str],
