@@ -70,6 +70,8 @@ class UserRulesDetector(Detector):
     @classmethod
     def from_settings(cls, settings: DetectionSettings) -> Self:
         """Compiled rules; a rule that does not compile stops start-up with its problems."""
+        if not any(r.enabled for r in settings.rules):
+            return cls()  # NOTE: no ABI loading when there is nothing to compile
         compiled, failed = compile_rules(settings)
         if failed:
             raise ValueError("\n".join(str(f) for f in failed))
