@@ -57,6 +57,7 @@ def test_units_is_exact_for_fractions_and_large_amounts() -> None:
     ("value > 2 ** value", "** needs a constant exponent"),
     ("value >", "syntax error"),
     ("[x for x in to]", "ListComp is not allowed"),
+    ("'a' * 10**9 == to", "repeating a string or list with * is not allowed"),
 ])
 def test_bad_conditions_are_refused_with_a_reason(text: str, message: str) -> None:
     with pytest.raises(RuleExprError, match=None) as err:

@@ -118,6 +118,11 @@ def _check(tree: ast.AST, names: Mapping[str, Iterable[str] | None]) -> set[str]
                 raise RuleExprError(f"only {', '.join(FUNCTIONS)} may be called")
             if node.keywords:
                 raise RuleExprError("keyword arguments are not allowed")
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult) and any(
+                isinstance(side, ast.List | ast.Tuple | ast.Set) or (
+                    isinstance(side, ast.Constant) and isinstance(side.value, str))
+                for side in (node.left, node.right)):
+            raise RuleExprError("repeating a string or list with * is not allowed")
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
             if not (isinstance(node.right, ast.Constant) and isinstance(node.right.value, int)
                     and 0 <= node.right.value <= 78):
