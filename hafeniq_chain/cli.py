@@ -19,6 +19,8 @@ from hafeniq_chain.commands import (
     config_cmd,
     demo_cmd,
     eval_cmd,
+    findings_cmd,
+    labels_cmd,
     replay_cmd,
     scenario_cmd,
     store_cmd,
@@ -34,7 +36,7 @@ app = typer.Typer(
 
 COMMAND_MODULES = [
     config_cmd, store_cmd, chain_cmd, replay_cmd, alerts_cmd, audit_cmd, api_cmd, scenario_cmd,
-    eval_cmd, demo_cmd,
+    eval_cmd, demo_cmd, findings_cmd, labels_cmd,
 ]
 
 

@@ -27,11 +27,14 @@ from hafeniq_chain.core.settings import (
     WatchSettings,
     WithdrawalSettings,
 )
+from hafeniq_chain.detect.rules.detector import compile_rules
+from hafeniq_chain.detect.rules.files import RuleFileError, load_rule_files, rule_path
+from hafeniq_chain.detect.rules.model import RuleSpec, RulesSettings
 from hafeniq_chain.detect.settings import DetectionSettings, DetectSettings
 
 ENV_PREFIX = "HAFENIQ_"
 SECRET_KEYS = ("slack_webhook_url", "webhook_url", "webhook_secret", "pseudonym_key",
-               "signing_secret")
+               "signing_secret", "bot_token", "routing_key", "api_key", "password")
 
 
 class Settings(BaseSettings):
@@ -52,11 +55,14 @@ class Settings(BaseSettings):
     forecast: ForecastSettings = Field(default_factory=ForecastSettings)
     watch: list[WatchSettings] = Field(default_factory=list)
     policy: Policy = Field(default_factory=Policy)
+    rules: RulesSettings = Field(default_factory=RulesSettings)
+    rule: list[RuleSpec] = Field(default_factory=list)
 
     def detection(self) -> DetectionSettings:
         """What detectors are built from (the same under run, backfill, replay and eval)."""
         return DetectionSettings(detect=self.detect, watch=tuple(self.watch),
-                                 forecast=self.forecast)
+                                 forecast=self.forecast, rules=tuple(self.rule),
+                                 rules_config=self.rules)
 
     @classmethod
     def settings_customise_sources(
@@ -105,6 +111,53 @@ def _secret_problems(data: dict[str, Any], prefix: str = "") -> list[ConfigProbl
     return problems
 
 
+def _rule_problems(data: dict[str, Any], origins: list[str | None]) -> list[ConfigProblem]:
+    """Rules that parse but mean nothing: unknown events, names, placeholders, duplicates.
+
+    Checked on every rule that is well-formed on its own, even when other keys are wrong,
+    so one ``config check`` lists everything.
+    """
+    raw = data.get("rule", [])
+    if not isinstance(raw, list) or not raw:
+        return []
+    specs: dict[int, RuleSpec] = {}
+    for index, entry in enumerate(raw):
+        try:
+            specs[index] = RuleSpec.model_validate(entry)
+        except ValidationError:
+            continue
+    watch = []
+    for entry in data.get("watch", []) if isinstance(data.get("watch"), list) else []:
+        try:
+            watch.append(WatchSettings.model_validate(entry))
+        except ValidationError:
+            continue
+    try:
+        lists = RulesSettings.model_validate(data.get("rules") or {})
+    except ValidationError:
+        lists = RulesSettings()
+    problems = []
+    seen: set[str] = set()
+    for index, spec in specs.items():
+        if spec.name in seen:
+            problems.append(ConfigProblem(rule_path(raw, origins, ("rule", index, "name")),
+                                          f"duplicate rule name {spec.name!r}"))
+        seen.add(spec.name)
+    index_of = {spec.name: index for index, spec in specs.items()}
+    try:
+        _, failed = compile_rules(DetectionSettings(
+            watch=tuple(watch), rules=tuple(specs.values()),
+            rules_config=RulesSettings(lists=lists.lists)))
+    except (OSError, ValueError) as exc:
+        return [*problems, ConfigProblem("watch", f"cannot load the ABI files: {exc}")]
+    for fail in failed:
+        for field, message in fail.problems:
+            problems.append(ConfigProblem(rule_path(raw, origins,
+                                                    ("rule", index_of[fail.rule], field)),
+                                          message))
+    return problems
+
+
 def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
     """Read ``path`` (optional), apply env overrides and ``overrides``, validate everything."""
     data: dict[str, Any] = {}
@@ -116,6 +169,16 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError([ConfigProblem(str(path), f"not valid TOML: {exc}")]) from None
     problems = _secret_problems(data)
+    origins: list[str | None] = [None] * len(data.get("rule", []))
+    files = (data.get("rules") or {}).get("files") or []
+    if isinstance(files, list) and files:
+        try:
+            extra, found = load_rule_files([str(f) for f in files],
+                                           path.parent if path else Path.cwd())
+        except RuleFileError as exc:
+            raise ConfigError([ConfigProblem(exc.path, str(exc))]) from None
+        data["rule"] = [*data.get("rule", []), *extra]
+        origins += found
     for dotted, value in overrides.items():
         if value is None:
             continue
@@ -128,10 +191,13 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
         settings = Settings(**data)
     except ValidationError as exc:
         problems += [
-            ConfigProblem(".".join(str(p) for p in err["loc"]) or "<root>", err["msg"])
+            ConfigProblem(rule_path(data.get("rule", []), origins, err["loc"])
+                          if err["loc"][:1] == ("rule",) else
+                          ".".join(str(p) for p in err["loc"]) or "<root>", err["msg"])
             for err in exc.errors()
         ]
-        raise ConfigError(problems) from None
+        raise ConfigError(problems + _rule_problems(data, origins)) from None
+    problems += _rule_problems(data, origins)
     if problems:
         raise ConfigError(problems)
     return settings

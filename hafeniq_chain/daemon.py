@@ -23,6 +23,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from hafeniq_chain.aio import BudgetExhausted, resilient
 from hafeniq_chain.alert.channels import channels_from_settings
 from hafeniq_chain.alert.outbox import OutboxLoop
+from hafeniq_chain.alert.routing import ChannelRouter
 from hafeniq_chain.api.app import create_app
 from hafeniq_chain.api.ops import Readiness
 from hafeniq_chain.api.server import serve_until
@@ -74,7 +75,10 @@ class Daemon:
         self.indexer = BlockIndexer(self.rpc, self.pool, chain.chain_id, registry,
                                     fetch_traces=chain.fetch_traces)
         self.channels = channels_from_settings(self.settings.alerts, console=self.console_alerts)
-        self.engine = IncidentEngine(self.pool, self.settings.policy, list(self.channels))
+        self.engine = IncidentEngine(self.pool, self.settings.policy, list(self.channels),
+                                     router=ChannelRouter(
+                                         list(self.channels), self.settings.alerts.routes,
+                                         {r.name: r.channels for r in self.settings.rule}))
         # NOTE: the simulator reveals the swaps inside pending txs of bots' own contracts.
         self.live = build_pipeline(self.settings.detection(), chain.chain_id, self.pool,
                                    sink=self.engine, simulator=NodeSimulator(self.rpc))

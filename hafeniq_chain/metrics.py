@@ -35,6 +35,10 @@ INCIDENTS = Counter(
 ALERT_DELIVERIES = Counter(
     "hafeniq_alert_deliveries_total", "Alert delivery attempts by outcome.",
     ["channel", "outcome"], registry=REGISTRY)  # outcome: ok | failed | dead
+ALERT_DELIVERY_LATENCY = Histogram(
+    "hafeniq_alert_delivery_latency_seconds", "From alert stored to delivered, per channel.",
+    ["channel"], buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600),
+    registry=REGISTRY)
 SCORING_LATENCY = Histogram(
     "hafeniq_scoring_latency_seconds", "Synchronous withdrawal scoring latency.",
     buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0), registry=REGISTRY)

@@ -16,7 +16,7 @@ import httpx
 from rich.console import Console
 from rich.panel import Panel
 
-from hafeniq_chain.alert.signing import sign
+from hafeniq_chain.alert.signing import sign, standard_signature
 from hafeniq_chain.alert.slack import slack_message
 from hafeniq_chain.core.settings import AlertSettings
 
@@ -45,20 +45,27 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 
 class WebhookChannel:
-    """JSON POST signed with ``X-Hafeniq-Signature`` over ``timestamp.body``."""
+    """JSON POST signed with ``X-Hafeniq-Signature`` over ``timestamp.body``, and/or with
+    Standard Webhooks headers (``signing``: hafeniq, standard or both)."""
 
     name = "webhook"
 
-    def __init__(self, url: str, secret: str, timeout_s: float = 10.0) -> None:
-        self.url, self.secret = url, secret
+    def __init__(self, url: str, secret: str, timeout_s: float = 10.0,
+                 signing: str = "hafeniq") -> None:
+        self.url, self.secret, self.signing = url, secret, signing
         self.client = httpx.AsyncClient(timeout=timeout_s)
 
     async def send(self, payload: dict[str, Any], idempotency_key: str) -> SendResult:
         body = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
         timestamp = str(int(time.time()))
-        headers = {"Content-Type": "application/json", "X-Hafeniq-Timestamp": timestamp,
-                   "X-Hafeniq-Signature": sign(self.secret, timestamp, body),
-                   "Idempotency-Key": idempotency_key}
+        headers = {"Content-Type": "application/json", "Idempotency-Key": idempotency_key}
+        if self.signing in ("hafeniq", "both"):
+            headers.update({"X-Hafeniq-Timestamp": timestamp,
+                            "X-Hafeniq-Signature": sign(self.secret, timestamp, body)})
+        if self.signing in ("standard", "both"):
+            headers.update({"webhook-id": idempotency_key, "webhook-timestamp": timestamp,
+                            "webhook-signature": standard_signature(
+                                self.secret, idempotency_key, timestamp, body)})
         try:
             response = await self.client.post(self.url, content=body, headers=headers)
         except httpx.HTTPError as exc:
@@ -120,9 +127,14 @@ def channels_from_settings(alerts: AlertSettings, *, console: bool = False
     channels: dict[str, Channel] = {}
     if alerts.webhook_url is not None and alerts.webhook_secret is not None:
         channels["webhook"] = WebhookChannel(alerts.webhook_url.get_secret_value(),
-                                             alerts.webhook_secret.get_secret_value())
+                                             alerts.webhook_secret.get_secret_value(),
+                                             signing=alerts.webhook_signing)
     if alerts.slack_webhook_url is not None:
         channels["slack"] = SlackChannel(alerts.slack_webhook_url.get_secret_value())
+    # NOTE: imported here because those channels import SendResult from this module.
+    from hafeniq_chain.alert.providers import provider_channels
+
+    channels.update(provider_channels(alerts))
     if console:
         channels["console"] = ConsoleChannel()
     return channels

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import Mapping
 
 import asyncpg
@@ -17,13 +18,14 @@ import asyncpg
 from hafeniq_chain.alert.channels import Channel, SendResult
 from hafeniq_chain.alert.retraction import enqueue_retractions
 from hafeniq_chain.log import get_logger
-from hafeniq_chain.metrics import ALERT_DELIVERIES
+from hafeniq_chain.metrics import ALERT_DELIVERIES, ALERT_DELIVERY_LATENCY
 from hafeniq_chain.store.database import Connection
 
 log = get_logger(__name__)
 
 _CLAIM = """
-SELECT d.id, d.channel, d.idempotency_key, d.attempts, a.payload, a.id AS alert_id
+SELECT d.id, d.channel, d.idempotency_key, d.attempts, a.payload, a.id AS alert_id,
+       extract(epoch FROM now() - a.created_at) AS age_s
 FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id
 WHERE d.status IN ('pending', 'failed') AND d.next_attempt_at <= now()
 ORDER BY d.id LIMIT 1 FOR UPDATE OF d SKIP LOCKED"""
@@ -62,7 +64,9 @@ class OutboxLoop:
                 row = await conn.fetchrow(_CLAIM)
                 if row is None:
                     break
-                await self._record(conn, row, await self._attempt(row))
+                started = time.monotonic()
+                result = await self._attempt(row)
+                await self._record(conn, row, result, time.monotonic() - started)
             attempted += 1
         return attempted
 
@@ -79,13 +83,15 @@ class OutboxLoop:
             return SendResult(False, f"channel error: {exc!r}"[:300])
 
     async def _record(self, conn: Connection, row: asyncpg.Record,
-                      result: SendResult) -> None:
+                      result: SendResult, send_s: float = 0.0) -> None:
         attempts = row["attempts"] + 1
         if result.ok:
             await conn.execute("UPDATE alert_deliveries SET status = 'sent', attempts = $2, "
                                "delivered_at = now(), last_error = NULL WHERE id = $1",
                                row["id"], attempts)
             ALERT_DELIVERIES.labels(channel=row["channel"], outcome="ok").inc()
+            ALERT_DELIVERY_LATENCY.labels(channel=row["channel"]).observe(
+                float(row["age_s"]) + send_s)
             log.info("alert.delivered", alert=row["alert_id"], channel=row["channel"],
                      attempts=attempts)
             return

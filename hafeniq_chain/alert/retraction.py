@@ -32,6 +32,9 @@ async def enqueue_retractions(conn: Connection, channels: Sequence[str]) -> int:
             "INSERT INTO alerts (incident_id, kind, severity, title, payload) VALUES "
             "($1, 'retraction', $2, $3, $4) RETURNING id", row["incident_id"],
             row["severity"], f"retracted: {row['title']}"[:200], payload)
-        await enqueue_deliveries(conn, alert_id, channels)
+        # NOTE: only the channels that were meant to get the alert get its retraction.
+        got = {r["channel"] for r in await conn.fetch(
+            "SELECT channel FROM alert_deliveries WHERE alert_id = $1", row["id"])}
+        await enqueue_deliveries(conn, alert_id, [c for c in channels if c in got])
         log.warning("alert.retracted", alert=row["id"], follow_up=alert_id)
     return len(rows)

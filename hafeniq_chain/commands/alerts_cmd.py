@@ -1,10 +1,13 @@
-"""``hafeniq-chain alerts``: recent incidents, readable at a glance."""
+"""``hafeniq-chain alerts``: recent incidents, readable at a glance; ``alerts test``: a
+sample alert through every configured channel."""
 
 from __future__ import annotations
 
 import typer
 from rich.table import Table
 
+from hafeniq_chain.alert.channels import channels_from_settings
+from hafeniq_chain.alert.sample import send_samples
 from hafeniq_chain.commands.common import console, run_async, settings_from
 from hafeniq_chain.store.database import open_database
 
@@ -15,6 +18,8 @@ def alerts_command(
     include_retracted: bool = typer.Option(False, "--retracted", help="Show retracted too."),
 ) -> None:
     """List the most recent incidents with risk, action, reasons and delivery state."""
+    if ctx.invoked_subcommand is not None:
+        return
     settings = settings_from(ctx)
 
     async def _run() -> list[dict[str, object]]:
@@ -43,5 +48,33 @@ def alerts_command(
     console.print(table)
 
 
+def test_command(
+    ctx: typer.Context,
+    channel: list[str] = typer.Option([], "--channel", help="Only this channel (repeatable)."),
+) -> None:
+    """Send one sample alert through every configured channel and print each result."""
+    settings = settings_from(ctx)
+    channels = channels_from_settings(settings.alerts)
+    unknown = sorted(set(channel) - set(channels))
+    if unknown:
+        console.print(f"[red]not configured[/red]: {', '.join(unknown)} (configured: "
+                      f"{', '.join(channels) or 'none'})")
+        raise typer.Exit(2)
+    if channel:
+        channels = {k: v for k, v in channels.items() if k in channel}
+    if not channels:
+        console.print("no channel is configured (see README \"Channels\")")
+        raise typer.Exit(2)
+    results = run_async(send_samples(channels))
+    for r in results:
+        typer.echo(f"{r.channel}: {'ok' if r.ok else 'failed: ' + r.error} "
+                   f"({r.seconds:.2f}s)")
+    raise typer.Exit(0 if all(r.ok for r in results) else 1)
+
+
 def register(app: typer.Typer) -> None:
-    app.command("alerts")(alerts_command)
+    group = typer.Typer(help="Recent incidents; `alerts test` checks every channel.",
+                        invoke_without_command=True)
+    group.callback()(alerts_command)
+    group.command("test")(test_command)
+    app.add_typer(group, name="alerts")

@@ -22,7 +22,7 @@ def check(file: Path = typer.Argument(..., help="The TOML file to validate.")) -
             typer.echo(f"{problem}")
         raise typer.Exit(2) from None
     console.print(f"[green]ok[/green] {file}: chain {settings.chain.chain_id}, "
-                  f"{len(settings.watch)} watched address(es)")
+                  f"{len(settings.watch)} watched address(es), {len(settings.rule)} rule(s)")
 
 
 def register(app: typer.Typer) -> None:

@@ -67,5 +67,7 @@ class ReasonCode(StrEnum):
     MULTIPLE_ANOMALIES = "MULTIPLE_ANOMALIES"
     KEY_NEW_ACCOUNT = "KEY_NEW_ACCOUNT"
     KEY_NEW_NETWORK = "KEY_NEW_NETWORK"
+    # User rules (a team's own deterministic rules; the rule's name is in details)
+    USER_RULE = "USER_RULE"
     # Decision stream
     DECISION_RATE_SHIFT = "DECISION_RATE_SHIFT"

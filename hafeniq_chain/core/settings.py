@@ -9,11 +9,13 @@ into one ``Settings``) sits above the detectors; the sections themselves depend 
 from __future__ import annotations
 
 from decimal import Decimal
+import base64
+import binascii
 from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 
 class _Section(BaseModel):
@@ -81,15 +83,94 @@ class ApiSettings(_Section):
     operator_tenant: str | None = Field(default=None, min_length=1)
 
 
+AlertSeverity = Literal["info", "low", "medium", "high", "critical"]
+
+
+class ChannelRoute(_Section):
+    """Which alerts one channel gets: a minimum severity, optionally only some rules or
+    detectors (glob patterns; empty = all)."""
+
+    min_severity: AlertSeverity = "info"
+    rules: list[str] = Field(default_factory=list)
+    detectors: list[str] = Field(default_factory=list)
+
+
+class DiscordSettings(_Section):
+    """Discord incoming webhook (the URL holds its token: environment only)."""
+
+    webhook_url: SecretStr | None = None
+
+
+class TelegramSettings(_Section):
+    """Telegram Bot API ``sendMessage`` to one chat."""
+
+    bot_token: SecretStr | None = None
+    chat_id: str | None = None
+    api_url: str = Field(default="https://api.telegram.org", pattern=r"^https?://")
+
+
+class PagerDutySettings(_Section):
+    """PagerDuty Events API v2 (an integration's routing key)."""
+
+    routing_key: SecretStr | None = None
+    events_url: str = Field(default="https://events.pagerduty.com/v2/enqueue",
+                            pattern=r"^https?://")
+
+
+class OpsgenieSettings(_Section):
+    """Opsgenie Alert API (EU accounts: ``api_url = "https://api.eu.opsgenie.com"``)."""
+
+    api_key: SecretStr | None = None
+    api_url: str = Field(default="https://api.opsgenie.com", pattern=r"^https?://")
+
+
+class EmailSettings(_Section):
+    """E-mail over SMTP with STARTTLS (``starttls = false`` only for a local relay)."""
+
+    host: str | None = None
+    port: int = Field(default=587, ge=1, le=65535)
+    starttls: bool = True
+    ca_file: Path | None = None  # a private CA for the relay's certificate
+    username: str | None = None
+    password: SecretStr | None = None
+    sender: str = "hafeniq-chain <alerts@localhost>"
+    to: list[str] = Field(default_factory=list)
+    timeout_s: float = Field(default=20.0, gt=0, le=300)
+
+
 class AlertSettings(_Section):
     """Delivery channels; their URLs and secrets come from the environment only."""
 
     slack_webhook_url: SecretStr | None = None
     webhook_url: SecretStr | None = None
     webhook_secret: SecretStr | None = None
+    # hafeniq: X-Hafeniq-Signature; standard: Standard Webhooks (webhook-id/-timestamp/
+    # -signature, secret "whsec_<base64>"); both: all five headers
+    webhook_signing: Literal["hafeniq", "standard", "both"] = "hafeniq"
     max_attempts: int = Field(default=8, ge=1, le=100)
     backoff_base_s: float = Field(default=1.0, gt=0)
     backoff_max_s: float = Field(default=300.0, gt=0)
+    discord: DiscordSettings = Field(default_factory=DiscordSettings)
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    pagerduty: PagerDutySettings = Field(default_factory=PagerDutySettings)
+    opsgenie: OpsgenieSettings = Field(default_factory=OpsgenieSettings)
+    email: EmailSettings = Field(default_factory=EmailSettings)
+    routes: dict[str, ChannelRoute] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _standard_secret(self) -> AlertSettings:
+        """Standard Webhooks keys are ``whsec_`` + base64 of 24-64 bytes; say so at start."""
+        if self.webhook_signing == "hafeniq" or self.webhook_secret is None:
+            return self
+        secret = self.webhook_secret.get_secret_value()
+        try:
+            key = base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+        except (ValueError, binascii.Error):
+            key = b""
+        if not secret.startswith("whsec_") or not 24 <= len(key) <= 64:
+            raise ValueError("webhook_signing = standard/both needs HAFENIQ_ALERTS__WEBHOOK_"
+                             "SECRET = 'whsec_' + base64 of 24-64 random bytes")
+        return self
 
 
 class PrivacySettings(_Section):

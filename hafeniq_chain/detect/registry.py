@@ -20,6 +20,7 @@ from hafeniq_chain.detect.mev.jit import JitDetector
 from hafeniq_chain.detect.mev.mev_cluster import MevClusterDetector
 from hafeniq_chain.detect.mev.sandwich import SandwichDetector
 from hafeniq_chain.detect.mev.sandwich_setup import SandwichSetupDetector
+from hafeniq_chain.detect.rules.detector import UserRulesDetector
 from hafeniq_chain.detect.settings import DetectionSettings
 from hafeniq_chain.detect.wallet.hot_wallet_forecast import HotWalletForecastDetector
 
@@ -31,6 +32,7 @@ DETECTORS: tuple[type[Detector], ...] = (
     BridgeDrainDetector, CopycatWaveDetector, FundTracingDetector,
     LiquidityRugDetector, FlashLoanVoteDetector, VotingRingDetector,
     GovernanceSignalsDetector, PrivilegedProposalDetector, HotWalletForecastDetector,
+    UserRulesDetector,
 )
 DETECTOR_FACTORIES: dict[str, type[Detector]] = {cls.name: cls for cls in DETECTORS}
 

@@ -24,6 +24,7 @@ from hafeniq_chain.detect.liquidity.liquidity_rug import RugSettings
 from hafeniq_chain.detect.mev.mev_cluster import MevClusterSettings
 from hafeniq_chain.detect.mev.sandwich import SandwichSettings
 from hafeniq_chain.detect.mev.sandwich_setup import SandwichSetupSettings
+from hafeniq_chain.detect.rules.model import RuleSpec, RulesSettings
 
 _LEGACY_DRIFT_KEYS = ("warmup_blocks", "cusum_k", "cusum_h")
 
@@ -51,6 +52,7 @@ class DetectSettings(BaseModel):
         default_factory=GovernanceSignalsSettings)
     privileged_proposal: DetectorSettings = Field(default_factory=DetectorSettings)
     hot_wallet_forecast: DetectorSettings = Field(default_factory=DetectorSettings)
+    user_rules: DetectorSettings = Field(default_factory=DetectorSettings)  # rules: [[rule]]
 
     @model_validator(mode="before")
     @classmethod
@@ -81,3 +83,5 @@ class DetectionSettings(BaseModel):
     detect: DetectSettings = Field(default_factory=DetectSettings)
     watch: tuple[WatchSettings, ...] = ()
     forecast: ForecastSettings = Field(default_factory=ForecastSettings)
+    rules: tuple[RuleSpec, ...] = ()
+    rules_config: RulesSettings = Field(default_factory=RulesSettings)

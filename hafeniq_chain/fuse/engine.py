@@ -71,7 +71,8 @@ class IncidentEngine:
                  weights: Mapping[str, float] | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
                  weights_ttl_s: float = 60.0,
-                 on_alert: Callable[[], None] | None = None) -> None:
+                 on_alert: Callable[[], None] | None = None,
+                 router: Callable[[dict[str, Any]], Sequence[str]] | None = None) -> None:
         """``weights`` fixes detector weights; without it they come from analyst feedback.
 
         ``on_alert`` runs after a transaction that enqueued an alert commits, so the outbox
@@ -81,6 +82,7 @@ class IncidentEngine:
         self.on_alert = on_alert
         self.policy = policy
         self.channels = list(channels)
+        self.router = router  # alert payload -> channels (alert.routing.ChannelRouter)
         self.fixed_weights = weights
         self.clock = clock
         self.weights_ttl_s = weights_ttl_s
@@ -191,7 +193,8 @@ class IncidentEngine:
                          severity_for(risk.score), action, risk.reason_codes, entities,
                          summary, _explain(risk)),
             [h for c in risk.contributions for h in c.finding.tx_hashes])
-        return await store_alert(conn, payload, self.channels, summary or key, decision_id)
+        channels = self.router(payload) if self.router is not None else self.channels
+        return await store_alert(conn, payload, channels, summary or key, decision_id)
 
 
 def _explain(risk: FusedRisk) -> list[dict[str, Any]]:

@@ -53,3 +53,5 @@ def test_demo_runs_to_the_end_with_signed_alerts() -> None:
     assert "rejected (bad signature)" in out.stderr and "per scenario" in out.stderr
     alerted = re.search(r"attack scenarios with an alert\D+(\d+)/(\d+)", out.stderr)
     assert alerted and alerted.group(1) == alerted.group(2) == "9", out.stderr[-3000:]
+    fired = re.search(r"user rule alerts \(large-bridge-release\)\D+(\d+)", out.stderr)
+    assert fired and int(fired.group(1)) >= 1, out.stderr[-3000:]  # the demo's own rule

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from eth_abi import encode
 
 from hafeniq_chain.core.reasons import ReasonCode
@@ -9,6 +11,8 @@ from hafeniq_chain.detect.base import DetectionContext
 from hafeniq_chain.detect.bridge.bridge_drain import BridgeDrainDetector
 from hafeniq_chain.detect.bridge.fund_tracing import FundTracingDetector
 from hafeniq_chain.detect.bridge.incident_links import Lead, links
+from hafeniq_chain.detect.bridge.labelled_funds import FeedLabels
+from hafeniq_chain.store.labels import parse_label_feed
 from tests.support.blocks import BlockBuilder, addr, run_blocks, word
 
 ESCROW, TOKEN, THIEF = addr(0xE5), addr(0x70), addr(0xBAD)
@@ -91,3 +95,34 @@ def test_fan_out_into_fresh_addresses_is_a_peel_chain() -> None:
     assert [f.reason_codes for f in findings] == [(ReasonCode.PEEL_CHAIN,)]
     assert len(findings[0].details["fresh_addresses"]) == 5
     assert findings[0].tx_hashes[0] == "0xdrain"
+
+
+def _drain_then_hop_to(destination: str) -> list[BlockBuilder]:
+    """Drain into THIEF, THIEF -> a fresh wallet -> ``destination`` (no bridge)."""
+    blocks, _, path = _drain_then_hops(1, gap_s=60)
+    blocks = blocks[:-1]  # no bridge deposit
+    b = BlockBuilder(20, 2_000)
+    h = b.tx(path[-1], TOKEN)
+    b.transfer(h, TOKEN, path[-1], destination, AMOUNT // 2)
+    return [*blocks, b]
+
+
+def test_funds_reaching_a_labelled_exploit_address_raise_labelled_address(
+        shared_data: Path) -> None:
+    """The Forta labelled dataset as shipped: its exploit and phishing addresses."""
+    feed = parse_label_feed(shared_data / "forta-labels" / "labels.json")
+    lookup = FeedLabels(feed)  # chain 1, like the blocks here
+    exploiter = "0x016e20cad525bfb802ae3f12ecbcb64b5ad8410b"  # malicious_contract:exploit
+
+    def run(destination: str) -> list:  # type: ignore[type-arg]
+        detectors = [BridgeDrainDetector(balances=FixedBalances()),
+                     FundTracingDetector(labels=lookup)]
+        return [f for f in run_blocks(detectors, [b.bundle() for b in
+                                                 _drain_then_hop_to(destination)])
+                if f.detector == "fund_tracing"]
+
+    (hit,) = run(exploiter)
+    assert hit.reason_codes == (ReasonCode.LABELLED_ADDRESS,)
+    assert hit.details["labels"] == ["exploit"] and exploiter in hit.entities
+    assert len(hit.details["hops"]) == 3  # lead, thief -> fresh, fresh -> exploiter
+    assert run(addr(0xC0FFEE)) == []  # near-miss: same path, unlabelled destination

@@ -18,6 +18,7 @@ from hafeniq_chain.decode.records import BlockBundle, TransferRecord
 from hafeniq_chain.detect.base import DetectionContext, Detector, DetectorSettings, Triggers
 from hafeniq_chain.detect.bridge.bridge_events import bridge_flows
 from hafeniq_chain.detect.bridge.incident_links import Lead, links
+from hafeniq_chain.detect.bridge.labelled_funds import LabelLookup, StoreLabels
 
 
 class TraceSettings(DetectorSettings):
@@ -65,8 +66,10 @@ class FundTracingDetector(Detector):
     settings_model = TraceSettings
     triggers = Triggers(blocks=True)
 
-    def __init__(self, config: TraceSettings | None = None) -> None:
+    def __init__(self, config: TraceSettings | None = None,
+                 labels: LabelLookup | None = None) -> None:
         self.config = config or TraceSettings()
+        self.labels: LabelLookup = labels or StoreLabels()  # label feeds (labelled_funds.py)
         self._traces: deque[_Trace] = deque()
         self._buffer: deque[BlockBundle] = deque()
         self._first_seen: OrderedDict[str, int] = OrderedDict()
@@ -85,7 +88,26 @@ class FundTracingDetector(Detector):
         while self._traces and self._traces[0].lead.timestamp < cutoff:
             self._traces.popleft()
         findings += self._walk(block, list(self._traces), ctx)
-        return findings
+        return findings + await self._labelled(block, ctx)
+
+    async def _labelled(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
+        """Traced funds landing on an address a label feed calls exploit or phishing."""
+        reached = [(t, a) for t in self._traces for a, path in t.paths.items()
+                   if path[-1].block == block.number and a not in t.exits and path[-1].src]
+        hits = await self.labels.dangerous(ctx, {a for _, a in reached})
+        out = []
+        for trace, address in reached:
+            if address in hits:
+                trace.exits.add(address)
+                path, what = trace.paths[address], "/".join(hits[address])
+                out.append(self._base(
+                    block, ctx, trace, path, "labelled_destination", ReasonCode.LABELLED_ADDRESS,
+                    0.9, f"funds of flagged tx {trace.lead.tx_hash} reached {address}, "
+                    f"labelled {what}, after {len(path) - 1} hop(s)",
+                    (FeatureDelta("hops_to_labelled", None, float(len(path) - 1),
+                                  f"transfer hops to a known {what} address"),),
+                    {"labels": hits[address], "labelled_address": address}))
+        return out
 
     def _start(self, lead: Lead) -> _Trace:
         trace = _Trace(lead)
