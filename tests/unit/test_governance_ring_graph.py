@@ -11,7 +11,7 @@ from hafeniq_chain.detect.governance.ring_evidence import (
     RingWeights,
     judge_ring,
 )
-from hafeniq_chain.detect.governance.ring_graph import RingRule, find_ring, funding_graph
+from hafeniq_chain.detect.governance.ring_graph import Ring, RingRule, find_ring, funding_graph
 from hafeniq_chain.evaluation.variants.ring_cases import ATTACKS, LOOKALIKES, judge_case, ring_case
 from tests.unit.governance_blocks import GOV, addr
 
@@ -28,7 +28,7 @@ def _votes(voters: list[str], first_block: int = 4_990) -> list[Vote]:
 
 
 def _ring(voters: list[str], edges: list[tuple[str, str]],
-          hubs: frozenset[str] = frozenset()):
+          hubs: frozenset[str] = frozenset()) -> Ring | None:
     return find_ring(_votes(voters), voters, funding_graph(edges, set(hubs)), RULE)
 
 
