@@ -1,4 +1,4 @@
-"""Bridge drains: an escrow losing a share of its holdings far above its learned normal.
+"""Bridge drains: unproven releases taking a share of an escrow far above its learned normal.
 
 Why: a lock-and-release escrow pays out small, relayed withdrawals; a broken verification
 path (Nomad 2022, Ronin, Wormhole) lets one transaction take a large share of the escrow,
@@ -6,7 +6,10 @@ or many take it in a rapid series. Per (escrow, token) the detector learns the u
 of the balance one outflow takes, the usual outflow size and the usual number of outflows
 per window, and alerts on the first outflow far above them. Escrows are the contracts that
 emit bridge lock/release events (``bridge_events``) and ``watch`` entries of kind
-``bridge``. Baselines learn only from outflows that raised nothing.
+``bridge``. A release the recipient's own earlier deposit backs (``release_match``: the
+relayer's normal path, also across a counterpart bridge) is never the signal however
+large; unmatched outflows are judged, and baselines learn only from unmatched outflows
+that raised nothing.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Self
 
+from pydantic import Field
+
 from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Severity
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.core.stats import Ewma
@@ -25,6 +30,7 @@ from hafeniq_chain.detect.base import DetectionContext, Detector, DetectorSettin
 from hafeniq_chain.detect.bridge.bridge_events import BridgeFlow, bridge_flows
 from hafeniq_chain.detect.bridge.escrow_balances import BalanceSource, EscrowBook, IndexedBalances
 from hafeniq_chain.detect.bridge.incident_links import Lead, links
+from hafeniq_chain.detect.bridge.release_match import UNMATCHED, DepositLedger, ReleaseMatch
 from hafeniq_chain.log import get_logger
 
 if TYPE_CHECKING:
@@ -42,6 +48,8 @@ class DrainSettings(DetectorSettings):
     window_blocks: int = 5
     factor: float = 10.0           # how far above the learned high-water mark
     min_samples: int = 20          # outflows needed before the amount baseline counts
+    match_horizon_blocks: int = Field(default=216_000, ge=1)  # deposits this old still back
+    match_tolerance: float = Field(default=0.02, ge=0, le=1)  # release may exceed by fees
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,7 @@ class Outflow:
     recipient: str
     amount: int
     share: float | None  # of the balance just before, when the balance is known
+    match: ReleaseMatch = UNMATCHED
 
 
 @dataclass
@@ -86,6 +95,9 @@ class BridgeDrainDetector(Detector):
         self.watched = frozenset(a.lower() for a in watched)
         self.escrows: set[str] = set()
         self.book = EscrowBook()
+        self.ledger = DepositLedger(self.config.match_horizon_blocks,
+                                    self.config.match_tolerance)
+        self.matched_releases = 0
         self._scopes: dict[tuple[str, str], _Scope] = {}
         self.skipped_scopes = 0
 
@@ -103,8 +115,12 @@ class BridgeDrainDetector(Detector):
             before = self.book.balance(escrow, token)
             if delta < 0:
                 share = -delta / before if before else None
+                match = self.ledger.release(party, -delta, block.number)
+                self.matched_releases += match.matched
                 outflows.setdefault((escrow, token), []).append(
-                    Outflow(tx, tx_index, party, -delta, share))
+                    Outflow(tx, tx_index, party, -delta, share, match))
+            elif party not in self.escrows:
+                self.ledger.deposit(party, delta, block.number)
             self.book.move(escrow, token, delta)
         findings = []
         for (escrow, token), outs in outflows.items():
@@ -161,6 +177,9 @@ class BridgeDrainDetector(Detector):
                outs: list[Outflow]) -> Finding | None:
         cfg = self.config
         scope = self._scopes.setdefault((escrow, token), _Scope())
+        outs = [o for o in outs if not o.match.matched]  # a proven release is no signal
+        if not outs:
+            return None
         for o in outs:
             scope.recent.append((block.number, o.tx_hash, o.amount))
         while scope.recent and scope.recent[0][0] <= block.number - cfg.window_blocks:
@@ -203,7 +222,14 @@ class BridgeDrainDetector(Detector):
                                 o.recipient, o.amount, key, self.name))
         top_share = max((o.share for o in flagged if o.share is not None), default=None)
         deltas = [FeatureDelta("outflow_txs_per_window", scope.rate.mean, float(count),
-                               f"outflow txs within {self.config.window_blocks} blocks")]
+                               f"unmatched outflow txs within {self.config.window_blocks} "
+                               "blocks"),
+                  FeatureDelta("unmatched_share_of_flagged", None, 1.0,
+                               "flagged outflows that no earlier deposit by their recipient "
+                               "backs (matched releases are never flagged)"),
+                  FeatureDelta("recipient_prior_deposits", None,
+                               float(max(o.match.prior_deposits for o in flagged)),
+                               "deposits the flagged recipients made into watched bridges")]
         if top_share is not None:
             deltas.insert(0, FeatureDelta("outflow_share_of_escrow", scope.share.mean, top_share,
                                           f"one outflow took {top_share:.1%} of the escrow's "
@@ -235,6 +261,9 @@ class BridgeDrainDetector(Detector):
             deltas=tuple(deltas),
             details={"correlation_key": key, "escrow": escrow, "token": token,
                      "outflows": [{"tx": o.tx_hash, "recipient": o.recipient,
-                                   "amount": str(o.amount), "share": o.share} for o in flagged],
+                                   "amount": str(o.amount), "share": o.share,
+                                   "matched": o.match.matched,
+                                   "recipient_prior_deposits": o.match.prior_deposits}
+                                  for o in flagged],
                      "amount_limit": None if math.isinf(amount_limit) else amount_limit},
         )
