@@ -46,8 +46,10 @@ class DrainSettings(DetectorSettings):
     min_window_share: float = 0.10  # outflows of one window taking >= 10% of it
     min_count: int = 4             # outflow txs per window with no learned rate
     window_blocks: int = 5
-    factor: float = 10.0           # how far above the learned high-water mark
+    factor: float = 5.0            # how far above the learned high-water mark
     min_samples: int = 20          # outflows needed before the amount baseline counts
+    series_share: float = Field(default=0.005, ge=0, le=1)  # a mid-size unmatched outflow
+    series_count: int = Field(default=3, ge=2)  # this many of them in a window = a series
     match_horizon_blocks: int = Field(default=216_000, ge=1)  # deposits this old still back
     match_tolerance: float = Field(default=0.02, ge=0, le=1)  # release may exceed by fees
 
@@ -71,7 +73,7 @@ class _Scope:
     share: Ewma = field(default_factory=lambda: Ewma(alpha=0.05))
     log_amount: Ewma = field(default_factory=lambda: Ewma(alpha=0.05))
     rate: Ewma = field(default_factory=lambda: Ewma(alpha=0.05))
-    recent: deque[tuple[int, str, int]] = field(default_factory=deque)
+    recent: deque[tuple[int, str, int, float]] = field(default_factory=deque)
 
 
 def _high_water(ewma: Ewma, sigmas: float) -> float:
@@ -181,12 +183,13 @@ class BridgeDrainDetector(Detector):
         if not outs:
             return None
         for o in outs:
-            scope.recent.append((block.number, o.tx_hash, o.amount))
+            scope.recent.append((block.number, o.tx_hash, o.amount, o.share or 0.0))
         while scope.recent and scope.recent[0][0] <= block.number - cfg.window_blocks:
             scope.recent.popleft()
-        count = len({tx for _, tx, _ in scope.recent})
+        count = len({r[1] for r in scope.recent})
+        series = len({r[1] for r in scope.recent if r[3] >= cfg.series_share})
         balance = self.book.balance(escrow, token)
-        window_sum = sum(a for _, _, a in scope.recent)
+        window_sum = sum(r[2] for r in scope.recent)
         window_share = window_sum / (balance + window_sum) if balance is not None and \
             balance + window_sum > 0 else None
         share_limit = max(cfg.min_share, cfg.factor * _high_water(scope.share, 4.0))
@@ -195,8 +198,8 @@ class BridgeDrainDetector(Detector):
         count_limit = max(float(cfg.min_count), 3.0 * _high_water(scope.rate, 3.0))
         big = [o for o in outs if (o.share is not None and o.share >= share_limit)
                or o.amount >= amount_limit]
-        surge = count >= count_limit or (window_share is not None
-                                         and window_share >= cfg.min_window_share)
+        surge = count >= count_limit or series >= cfg.series_count or (
+            window_share is not None and window_share >= cfg.min_window_share)
         if not big and not surge:
             for o in outs:  # learn only from outflows that raised nothing
                 if o.share is not None:

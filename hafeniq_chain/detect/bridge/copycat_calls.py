@@ -137,13 +137,17 @@ class CallWaveTracker:
             while wave.members and wave.members[0].block <= number - self.window_blocks:
                 wave.members.popleft()
             swapped = swapped_address(wave.template, tx.input, recipients)
-            if swapped is not None or (wave.template == tx.input and wave.members):
-                recipient = swapped or next(iter(sorted(recipients)))
+            # NOTE: identical calldata pays its sender (a claim) or it is no copy of a
+            # payout: a bot contract paid by a lender is not its callers' payout
+            if swapped is not None or (wave.template == tx.input and wave.members
+                                       and tx.from_addr in recipients):
+                recipient = swapped or tx.from_addr
                 wave.members.append(self._member(tx, number, recipient, payouts))
                 return key, wave
         waves[:] = [w for w in waves if w.members][-(self.max_templates - 1):]
         wave = _Wave(tx.input, number)
-        wave.members.append(self._member(tx, number, next(iter(sorted(recipients))), payouts))
+        first = tx.from_addr if tx.from_addr in recipients else next(iter(sorted(recipients)))
+        wave.members.append(self._member(tx, number, first, payouts))
         waves.append(wave)
         return key, wave
 
@@ -157,8 +161,10 @@ class CallWaveTracker:
         unentitled = [m for m in wave.members if not m.entitled]
         shares = sorted(m.share for m in unentitled if m.share is not None)
         median = shares[len(shares) // 2] if shares else None
+        # a budget paid out a sliver at a time, not a balance replayed away
         fixed_reward = median is not None and len(shares) == len(unentitled) \
-            and shares[-1] <= self.fixed_reward_share
+            and shares[-1] <= self.fixed_reward_share \
+            and sum(shares) <= 25 * self.fixed_reward_share
         senders = set() if fixed_reward else {m.sender for m in unentitled}
         threshold = max(float(self.min_senders), self.ratio * normal.peak)
         if len(senders) < threshold:
