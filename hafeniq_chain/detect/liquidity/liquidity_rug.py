@@ -1,16 +1,23 @@
-"""Liquidity rugs: most of a young pool's liquidity pulled soon after it was added.
+"""Liquidity rugs: most of a young pool's liquidity pulled by its creator, buyers stranded.
 
 Why: a rug pull creates a pool, lets buyers in, then removes the liquidity, leaving buyers
 with an unsellable token. Two moments are visible (pool state from ``liquidity_pools``):
 the holder of most of a young, traded pool's LP tokens approving someone (a router) to
 move them, the step right before a router removal ("imminent"); and the ``Burn`` that
-removes most of the reserves. A pool life far shorter than the learned age of pools at
-ordinary removals adds ``POOL_CADENCE_ANOMALY``.
+removes most of the reserves. Each is graded (``grade``): the share removed (can buyers
+still exit?), who removes (the creator or whom it passed LP tokens to, vs a later LP),
+how many others traded, times a youth factor that decays smoothly with the pool's age, so
+a removal at 23 h and one at 25 h score almost the same and an LP exit after days or
+weeks scores low. A pool life far shorter than the learned age of pools at ordinary
+removals adds ``POOL_CADENCE_ANOMALY``.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+
+from pydantic import Field
 
 from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Severity
 from hafeniq_chain.core.reasons import ReasonCode
@@ -30,18 +37,56 @@ from hafeniq_chain.detect.liquidity.pools import (
 
 
 class RugSettings(DetectorSettings):
-    """What counts as most of the liquidity, young, and fast."""
+    """How a liquidity removal is graded (no age cliff: youth decays smoothly).
 
-    min_removed: float = 0.7     # share of reserves removed (or LP supply approved) at once
-    max_age_s: int = 24 * 3600   # "shortly after being added"
-    fast_life_s: int = 3600      # a whole pool life shorter than this is abnormal cadence
+    score = youth x (w_stranded x stranded + w_creator x creator + w_victims x victims):
+    ``youth`` = 1 / (1 + (age / age_scale_s)^2); ``stranded`` grows from ``min_removed``
+    to ``stranded_at`` of the reserves removed (buyers can no longer exit); ``creator`` is
+    1 when the remover is the pool's first LP or got its LP tokens from it; ``victims``
+    counts traders other than the creator, full at ``victims_full``.
+    """
+
+    min_removed: float = Field(default=0.5, ge=0, le=1)
+    stranded_at: float = Field(default=0.95, gt=0, le=1)
+    age_scale_s: int = Field(default=48 * 3600, ge=60)
+    fast_life_s: int = Field(default=3600, ge=1)  # a life shorter than this: cadence anomaly
+    w_stranded: float = Field(default=0.45, ge=0)
+    w_creator: float = Field(default=0.35, ge=0)
+    w_victims: float = Field(default=0.20, ge=0)
+    victims_full: int = Field(default=3, ge=1)
+    min_score: float = Field(default=0.5, ge=0, le=1)    # below: no finding
+    high_score: float = Field(default=0.65, ge=0, le=1)
+    critical_score: float = Field(default=0.8, ge=0, le=1)
+
+
+@dataclass(frozen=True)
+class RugGrade:
+    score: float
+    youth: float
+    stranded: float
+    creator: float
+    victims: float
+
+
+def grade(cfg: RugSettings, removed: float, age_s: int, by_creator: bool, traders: int
+          ) -> RugGrade:
+    """The graded rug score of removing ``removed`` of a pool ``age_s`` old."""
+    youth = 1.0 / (1.0 + (age_s / cfg.age_scale_s) ** 2)
+    span = max(1e-9, cfg.stranded_at - cfg.min_removed)
+    stranded = min(1.0, max(0.0, (removed - cfg.min_removed) / span))
+    creator = 1.0 if by_creator else 0.0
+    victims = min(1.0, traders / cfg.victims_full)
+    total = cfg.w_stranded + cfg.w_creator + cfg.w_victims
+    core = (cfg.w_stranded * stranded + cfg.w_creator * creator + cfg.w_victims * victims) \
+        / max(1e-9, total)
+    return RugGrade(youth * core, youth, stranded, creator, victims)
 
 
 class LiquidityRugDetector(Detector):
     """Flags the approval before, and the Burn of, most of a young pool's liquidity."""
 
     name = "liquidity_rug"
-    version = "1"
+    version = "2"
     settings_model = RugSettings
     triggers = Triggers(blocks=True, topics=POOL_TOPICS | {TRANSFER_TOPIC, APPROVAL})
 
@@ -74,46 +119,51 @@ class LiquidityRugDetector(Detector):
                 findings.append(found)
         return findings
 
-    def _young(self, pool: Pool, now: int) -> int | None:
-        """Seconds since the pool's birth when it is young enough to rug, else None."""
-        if pool.born_ts is None or now - pool.born_ts > self.config.max_age_s:
-            return None
-        return now - pool.born_ts
+    def _traders(self, pool: Pool) -> int:
+        return len(pool.swappers - pool.creator_side)
 
     def _approval(self, block: BlockBundle, ctx: DetectionContext, lg: LogRecord,
                   pool: Pool) -> Finding | None:
-        age, value = self._young(pool, block.timestamp), words(lg, 1)
-        owner = topic_address(lg, 1)
+        value, owner = words(lg, 1), topic_address(lg, 1)
         share = pool.lp_share(owner)
-        if age is None or value is None or pool.warned or not pool.swaps \
+        if pool.born_ts is None or value is None or pool.warned or not pool.swaps \
                 or share < self.config.min_removed \
                 or value[0] < self.config.min_removed * pool.lp.get(owner, 0):
             return None
+        age = block.timestamp - pool.born_ts
+        g = grade(self.config, share, age, owner in pool.creator_side, self._traders(pool))
+        if g.score < self.config.min_score:
+            return None
         pool.warned = True
-        return self._finding(block, ctx, lg, pool, owner, share, age, imminent=True)
+        return self._finding(block, ctx, lg, pool, owner, share, age, g, imminent=True)
 
     def _burn(self, block: BlockBundle, ctx: DetectionContext, lg: LogRecord, pool: Pool,
               sender: str | None) -> Finding | None:
-        amounts, age = words(lg, 2), self._young(pool, block.timestamp)
+        amounts = words(lg, 2)
         if not amounts or pool.born_ts is None:
             return None
         removed = max(a / (a + r) if a + r else 0.0
                       for a, r in zip(amounts, pool.reserves, strict=True))
-        if removed < self.config.min_removed or age is None:
-            # learn only from removals that raised nothing
-            self.lifetime.update(math.log10(max(block.timestamp - pool.born_ts, 1)))
-            return None
+        age = block.timestamp - pool.born_ts
+        if removed < self.config.min_removed:
+            return None  # buyers keep most of the liquidity to exit into
         rugger = sender or topic_address(lg, 1)
-        return self._finding(block, ctx, lg, pool, rugger, removed, age, imminent=False)
+        g = grade(self.config, removed, age, rugger in pool.creator_side,
+                  self._traders(pool))
+        if g.score < self.config.min_score:  # learn from removals that raised nothing
+            self.lifetime.update(math.log10(max(age, 1)))
+            return None
+        return self._finding(block, ctx, lg, pool, rugger, removed, age, g, imminent=False)
 
     def _finding(self, block: BlockBundle, ctx: DetectionContext, lg: LogRecord, pool: Pool,
-                 actor: str, share: float, age: int, *, imminent: bool) -> Finding:
+                 actor: str, share: float, age: int, g: RugGrade, *, imminent: bool
+                 ) -> Finding:
         learned_fast = self.lifetime.n >= 10 and \
             math.log10(max(age, 1)) < self.lifetime.mean - 3 * self.lifetime.std
         fast = age < self.config.fast_life_s or learned_fast
         codes = (ReasonCode.LIQUIDITY_RUG,) + ((ReasonCode.POOL_CADENCE_ANOMALY,) if fast else ())
-        score = min(1.0, (0.45 if imminent else 0.6) + 0.25 * share
-                    + 0.02 * min(pool.swaps, 10) + 0.05 * fast)
+        cfg = self.config
+        score = min(1.0, g.score * (0.85 if imminent else 1.0))
         what = (f"holder of {share:.0%} of the LP tokens approved moving them" if imminent
                 else f"{share:.0%} of the reserves removed")
         deltas = (
@@ -124,12 +174,22 @@ class LiquidityRugDetector(Detector):
                          "pools at a removal"),
             FeatureDelta("swaps_before_removal", None, float(pool.swaps),
                          f"swaps by {len(pool.swappers)} address(es) since the pool's birth"),
+            FeatureDelta("youth", None, g.youth,
+                         f"1 / (1 + (age / {cfg.age_scale_s // 3600} h)^2): no cliff"),
+            FeatureDelta("buyers_stranded", None, g.stranded,
+                         f"{1 - share:.0%} of the liquidity left for buyers to exit into"),
+            FeatureDelta("removed_by_creator", None, g.creator,
+                         "1 = the pool's first LP (or whom it passed LP tokens to) removed"),
+            FeatureDelta("traders_other_than_creator", None, float(self._traders(pool)),
+                         "addresses that traded in the pool, the creator's excluded"),
         )
+        severity = Severity.CRITICAL if score >= cfg.critical_score and not imminent else \
+            Severity.HIGH if score >= cfg.high_score else Severity.MEDIUM
         kind = "liquidity_rug_imminent" if imminent else "liquidity_rug"
         return Finding(
             detector=self.name, detector_version=self.version, kind=kind, score=score,
             confidence=ConfidenceBand(max(0.0, score - 0.15), score),
-            severity=Severity.HIGH if imminent or not pool.swaps else Severity.CRITICAL,
+            severity=severity,
             reason_codes=codes,
             summary=f"pool {lg.address}: {what} {age}s after its first liquidity, after "
                     f"{pool.swaps} swap(s)",

@@ -16,9 +16,16 @@ from hafeniq_chain.detect.base import DetectionContext, Detector
 from hafeniq_chain.detect.bridge.bridge_drain import BridgeDrainDetector
 from hafeniq_chain.detect.bridge.copycat_wave import CopycatWaveDetector
 from hafeniq_chain.detect.bridge.fund_tracing import FundTracingDetector
+from hafeniq_chain.detect.liquidity.liquidity_rug import LiquidityRugDetector
 from hafeniq_chain.detect.settings import DetectSettings
-from hafeniq_chain.evaluation.variants import bridge_cases, bridge_lookalikes, ring_cases
+from hafeniq_chain.evaluation.variants import (
+    bridge_cases,
+    bridge_lookalikes,
+    ring_cases,
+    rug_cases,
+)
 from hafeniq_chain.evaluation.variants.bridge_cases import BridgeCase
+from hafeniq_chain.evaluation.variants.chain_blocks import Chain
 
 RANK = {s: i for i, s in enumerate(Severity)}
 LOUD = RANK[Severity.MEDIUM]
@@ -56,18 +63,27 @@ def _detectors(case: BridgeCase, cfg: DetectSettings) -> list[Detector]:
             FundTracingDetector(cfg.fund_tracing, watched=case.watched, labels=case.labels)]
 
 
-def run_case(case: BridgeCase, cfg: DetectSettings | None = None) -> list[Finding]:
-    cfg = cfg or DetectSettings()
-    detectors, ctx = _detectors(case, cfg), DetectionContext(chain_id=1)
+def _run(chain: Chain, detectors: list[Detector]) -> list[Finding]:
+    ctx = DetectionContext(chain_id=1)
 
     async def run() -> list[Finding]:
         out: list[Finding] = []
-        for block in case.chain.blocks:
+        for block in chain.blocks:
             for d in detectors:
                 out += await d.on_block(block, ctx)
         return out
 
     return asyncio.run(run())
+
+
+def run_case(case: BridgeCase, cfg: DetectSettings | None = None) -> list[Finding]:
+    """Findings of the bridge, copycat and tracing detectors over one case."""
+    return _run(case.chain, _detectors(case, cfg or DetectSettings()))
+
+
+def run_rug_case(case: rug_cases.RugCase, cfg: DetectSettings | None = None
+                 ) -> list[Finding]:
+    return _run(case.chain, [LiquidityRugDetector((cfg or DetectSettings()).liquidity_rug)])
 
 
 def found(case: BridgeCase, findings: list[Finding]) -> bool:
@@ -107,6 +123,16 @@ def evaluate_variants(seeds: Iterable[int], cfg: DetectSettings | None = None) -
             hit = found(case, findings) if attack else any(
                 RANK[f.severity] >= LOUD for f in findings)
             _tally(row, seed, hit, [f.severity for f in findings])
+    rug_gens = {**rug_cases.ATTACKS, **rug_cases.LOOKALIKES}
+    for name, rug_gen in rug_gens.items():
+        attack = name in rug_cases.ATTACKS
+        row = rows.setdefault(name, Row(name, attack))
+        for seed in seeds:
+            rug = rug_gen(seed)
+            fs = run_rug_case(rug, cfg)
+            loud = [f for f in fs if RANK[f.severity] >= LOUD]
+            hit = any(rug.pull_tx in f.tx_hashes for f in loud) if attack else bool(loud)
+            _tally(row, seed, hit, [f.severity for f in fs])
     ring_cfg = cfg.voting_ring
     for kind in (*ring_cases.ATTACKS, *ring_cases.LOOKALIKES):
         attack = kind in ring_cases.ATTACKS
