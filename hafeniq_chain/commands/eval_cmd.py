@@ -9,8 +9,10 @@ from pathlib import Path
 import typer
 
 from hafeniq_chain.commands.common import console, run_async, settings_from
-from hafeniq_chain.evaluation.render import report_json, report_tables
+from hafeniq_chain.evaluation.render import report_json, report_tables, variants_table
+from hafeniq_chain.evaluation.scoring import EvalReport
 from hafeniq_chain.evaluation.suite import DEFAULT_DATA, evaluate
+from hafeniq_chain.evaluation.variants.runner import evaluate_variants, parse_seeds
 from hafeniq_chain.evaluation.world_run import default_scenarios
 
 
@@ -21,9 +23,27 @@ def eval_command(
     seeds: str = typer.Option("1", "--seeds", help="Comma-separated scenario seeds."),
     scenario: list[str] = typer.Option(None, "--scenario", help="Only these (repeatable)."),
     data: Path = typer.Option(DEFAULT_DATA, "--data", help="The shared real-data folder."),
+    variant_seeds: str = typer.Option(
+        "100-123", "--variant-seeds",
+        help="Seeds of the chain variants (a-b or comma-separated; empty = none)."),
+    variants_only: bool = typer.Option(False, "--variants-only",
+                                       help="Only the chain variants (no world, no node)."),
 ) -> None:
     """Evaluate every detector: precision, recall, F1, benign FP rate, detection latency."""
     settings = settings_from(ctx)
+    try:
+        vseeds = parse_seeds(variant_seeds)
+    except ValueError as exc:
+        console.print(f"[red]bad --variant-seeds[/red] {exc}")
+        raise typer.Exit(2) from exc
+    if variants_only:
+        rows = evaluate_variants(vseeds, settings.detect)
+        if as_json:
+            typer.echo(json.dumps(report_json(EvalReport(variants=rows))["variants"],
+                                  sort_keys=True, indent=1))
+        else:
+            console.print(variants_table(rows))
+        return
     chosen = scenario or default_scenarios()
     unknown = sorted(set(chosen) - set(default_scenarios()))
     if unknown:
@@ -33,7 +53,7 @@ def eval_command(
         report = run_async(evaluate(settings, Path(tmp), benign_tx,
                                     [int(s) for s in seeds.split(",") if s.strip()], chosen,
                                     data if data.exists() else None,
-                                    progress=lambda m: console.log(m)))
+                                    progress=lambda m: console.log(m), variant_seeds=vseeds))
     if as_json:
         typer.echo(json.dumps(report_json(report), sort_keys=True, indent=1))
     else:

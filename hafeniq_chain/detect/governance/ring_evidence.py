@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from pydantic import Field
 
-from hafeniq_chain.core.finding import FeatureDelta
+from hafeniq_chain.core.finding import FeatureDelta, Severity
 from hafeniq_chain.detect.base import DetectorSettings
 from hafeniq_chain.detect.governance.ring_graph import Ring
 
@@ -39,7 +39,15 @@ class RingWeights(DetectorSettings):
     crowd_damping: float = Field(default=0.5, ge=0, le=1)  # score x (1 - d * outside share)
     hub_damping: float = Field(default=0.6, ge=0, le=1)    # score x (1 - d * (1 - exclusive))
     min_score: float = Field(default=0.5, ge=0, le=1)      # below: no finding at all
-    critical_score: float = Field(default=0.8, ge=0, le=1)
+    high_score: float = Field(default=0.65, ge=0, le=1)
+    critical_score: float = Field(default=0.8, ge=0, le=1)  # with at least 5 members
+
+    def severity(self, score: float, members: int) -> Severity:
+        """Medium from ``min_score``, high from ``high_score``, critical from both
+        ``critical_score`` and five members."""
+        if score >= self.critical_score and members >= 5:
+            return Severity.CRITICAL
+        return Severity.HIGH if score >= self.high_score else Severity.MEDIUM
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from collections import OrderedDict
 import asyncpg
 from pydantic import Field
 
-from hafeniq_chain.core.finding import FeatureDelta, Finding, Severity
+from hafeniq_chain.core.finding import FeatureDelta, Finding
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import ZERO_ADDRESS, BlockBundle, LogRecord
 from hafeniq_chain.detect.base import DetectionContext, Detector, DetectorSettings, Triggers
@@ -196,8 +196,7 @@ def ring_finding(ev: RingEvidence, verdict: RingVerdict, block: BlockBundle, cha
                      f"their votes came within {span_blocks} blocks"),
         *verdict.deltas,
     )
-    severity = Severity.CRITICAL if score >= weights.critical_score and n >= 5 else \
-        Severity.HIGH if score >= 0.65 else Severity.MEDIUM
+    severity = weights.severity(score, n)
     return Finding(
         detector="voting_ring", detector_version=version, kind="voting_ring",
         score=score, confidence=band(score, 0.2 if n < 5 else 0.1),

@@ -126,6 +126,13 @@ def ring_case(kind: str, seed: int) -> RingCase:
 
 def judge_case(case: RingCase, settings: VotingRingSettings | None = None) -> float | None:
     """The score ``voting_ring`` would give (None = no candidate ring at all)."""
+    verdict = judge_ring_case(case, settings)
+    return verdict[0] if verdict is not None else None
+
+
+def judge_ring_case(case: RingCase, settings: VotingRingSettings | None = None
+                    ) -> tuple[float, int] | None:
+    """(score, members) of the candidate ring ``voting_ring`` would find, or None."""
     cfg = settings or VotingRingSettings()
     edges = [e for e in case.edges if e.last_age_s <= cfg.lookback_s]
     hubs = {a for a, n in case.fanout.items() if n > cfg.hub_fanout}
@@ -138,4 +145,4 @@ def judge_case(case: RingCase, settings: VotingRingSettings | None = None) -> fl
     facts = {m: MemberFacts(case.age_s.get(m), first.get((p[-2], m)), case.prior_txs.get(m, 0))
              for m, p in ring.paths.items()}
     evidence = RingEvidence(ring, facts, case.fanout.get(ring.funder, 0), case.proposal_voters)
-    return judge_ring(evidence, cfg.weights).score
+    return judge_ring(evidence, cfg.weights).score, len(ring.members)

@@ -138,7 +138,24 @@ def evaluate_variants(seeds: Iterable[int], cfg: DetectSettings | None = None) -
         attack = kind in ring_cases.ATTACKS
         row = rows.setdefault(f"voting_ring:{kind}", Row(f"voting_ring:{kind}", attack))
         for seed in seeds:
-            score = ring_cases.judge_case(ring_cases.ring_case(kind, seed), ring_cfg)
-            hit = score is not None and score >= ring_cfg.weights.min_score
-            _tally(row, seed, hit, [Severity.MEDIUM] if hit else [])
+            verdict = ring_cases.judge_ring_case(ring_cases.ring_case(kind, seed), ring_cfg)
+            w = ring_cfg.weights
+            hit = verdict is not None and verdict[0] >= w.min_score
+            _tally(row, seed, hit, [w.severity(*verdict)] if verdict and hit else [])
     return list(rows.values())
+
+
+def parse_seeds(text: str) -> list[int]:
+    """``"100-123"`` or ``"1,2,5"`` (or both, comma-separated) as a list of seeds."""
+    seeds: list[int] = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        low, sep, high = part.partition("-")
+        if sep:
+            if int(high) < int(low):
+                raise ValueError(f"empty range {part!r}")
+            seeds += range(int(low), int(high) + 1)
+        else:
+            seeds.append(int(part))
+    return seeds
