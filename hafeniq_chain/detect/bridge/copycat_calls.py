@@ -6,7 +6,8 @@ the call paid out to (a token transfer not from the sender), and the sender paid
 in (no value, no token sent): something for nothing. Busy contracts do not look like
 this: swaps and LP adds pay in, transfers carry their own amounts, deposits pay nothing
 out, delegations and approvals move nothing. Entitled claims are not replays: members who
-paid into the contract before (stakers, depositors) do not count, nor does a wave of equal
+paid into the contract before (stakers, depositors; at most ``entitled_multiple`` times
+what they put in, in the same token) do not count, nor does a wave of equal
 payouts each a sliver of the contract's balance (a fixed reward: airdrop, rebate). Per
 function, the largest unflagged wave size is learned so a contract whose normal use looks
 like this (airdrop claims) needs a much larger wave.
@@ -80,11 +81,12 @@ class CallWaveTracker:
 
     def __init__(self, window_blocks: int = 25, min_senders: int = 5, ratio: float = 3.0,
                  max_templates: int = 8, max_buckets: int = 20_000,
-                 fixed_reward_share: float = 0.002) -> None:
+                 fixed_reward_share: float = 0.002, entitled_multiple: float = 10.0) -> None:
         self.window_blocks = window_blocks
         self.min_senders = min_senders
         self.ratio = ratio
         self.fixed_reward_share = fixed_reward_share
+        self.entitled_multiple = entitled_multiple
         self.ledger = PayInLedger()
         self.max_templates = max_templates
         self.max_buckets = max_buckets
@@ -121,8 +123,9 @@ class CallWaveTracker:
                 payouts: dict[str, tuple[str, int]]) -> _Member:
         contract = tx.to_addr or ""
         token, amount = payouts.get(recipient) or next(iter(payouts.values()))
-        entitled = self.ledger.paid_in(contract, tx.from_addr) or \
-            self.ledger.paid_in(contract, recipient)
+        entitled = any(self.ledger.entitled(contract, who, token, amount,
+                                            self.entitled_multiple)
+                       for who in (tx.from_addr, recipient))
         return _Member(number, tx.from_addr, tx.hash, recipient, tx.nonce == 0, entitled,
                        self.ledger.share(contract, token, amount))
 

@@ -27,8 +27,9 @@ class CopycatSettings(DetectorSettings):
     """``[detect.copycat_wave]``: a wave is ``min_senders`` distinct senders of one calldata
     template within ``window_blocks`` (``ratio`` times the template's usual rate); with only
     logs, ``min_txs`` transactions of one event shape within ``log_window_blocks``. Members
-    who paid in before, and waves of equal payouts each at most ``fixed_reward_share`` of
-    the contract's balance, are entitled claims, not replays."""
+    who paid in before (and are paid at most ``entitled_multiple`` times that), and waves of
+    equal payouts each at most ``fixed_reward_share`` of the contract's balance, are
+    entitled claims, not replays."""
 
     window_blocks: int = Field(default=25, ge=1, le=10_000)
     min_senders: int = Field(default=5, ge=2, le=10_000)
@@ -37,6 +38,7 @@ class CopycatSettings(DetectorSettings):
     min_txs: int = Field(default=5, ge=2, le=10_000)
     quiet_blocks: int = Field(default=300, ge=1, le=1_000_000)
     fixed_reward_share: float = Field(default=0.002, ge=0, le=1)
+    entitled_multiple: float = Field(default=10.0, ge=0)
 
 
 class CopycatWaveDetector(Detector):
@@ -50,7 +52,8 @@ class CopycatWaveDetector(Detector):
     def __init__(self, config: CopycatSettings | None = None) -> None:
         cfg = self.config = config or CopycatSettings()
         self.calls = CallWaveTracker(cfg.window_blocks, cfg.min_senders, cfg.ratio,
-                                     fixed_reward_share=cfg.fixed_reward_share)
+                                     fixed_reward_share=cfg.fixed_reward_share,
+                                     entitled_multiple=cfg.entitled_multiple)
         self.logs = LogWaveTracker(cfg.log_window_blocks, cfg.min_txs, cfg.ratio,
                                    cfg.quiet_blocks)
         self._keys: OrderedDict[str, str] = OrderedDict()  # wave id -> correlation key

@@ -20,15 +20,16 @@ class PayInLedger:
 
     def __init__(self, max_entries: int = 500_000) -> None:
         self.max_entries = max_entries
-        self._payers: OrderedDict[tuple[str, str], None] = OrderedDict()
+        # (contract, payer) -> token -> amount paid in ("" = native value)
+        self._payers: OrderedDict[tuple[str, str], dict[str, int]] = OrderedDict()
         self._balances: OrderedDict[tuple[str, str], int] = OrderedDict()
 
     def observe(self, block: BlockBundle) -> None:
         for tx in block.transactions:
             if tx.value and tx.to_addr and tx.status != 0:
-                self._remember(tx.to_addr, tx.from_addr)
+                self._remember(tx.to_addr, tx.from_addr, "", tx.value)
         for t in block.transfers:
-            self._remember(t.to_addr, t.from_addr)
+            self._remember(t.to_addr, t.from_addr, t.token, t.amount)
             self._add(t.to_addr, t.token, t.amount)
             self._add(t.from_addr, t.token, -t.amount)
         while len(self._payers) > self.max_entries:
@@ -36,8 +37,9 @@ class PayInLedger:
         while len(self._balances) > self.max_entries:
             self._balances.popitem(last=False)
 
-    def _remember(self, contract: str, payer: str) -> None:
-        self._payers[(contract, payer)] = None
+    def _remember(self, contract: str, payer: str, token: str, amount: int) -> None:
+        paid = self._payers.setdefault((contract, payer), {})
+        paid[token] = paid.get(token, 0) + amount
         self._payers.move_to_end((contract, payer))
 
     def _add(self, holder: str, token: str, amount: int) -> None:
@@ -45,8 +47,18 @@ class PayInLedger:
         self._balances[key] = self._balances.get(key, 0) + amount
         self._balances.move_to_end(key)
 
-    def paid_in(self, contract: str, address: str) -> bool:
-        return (contract, address) in self._payers
+    def entitled(self, contract: str, address: str, token: str, payout: int,
+                 multiple: float) -> bool:
+        """Did ``address`` pay into ``contract`` before, enough to be owed ``payout``?
+
+        Paid in the payout's own token: the payout may be at most ``multiple`` times that
+        (a dust deposit does not entitle anyone to the escrow); paid in another token (a
+        stake paid back in a reward token): any payment counts.
+        """
+        paid = self._payers.get((contract, address))
+        if not paid:
+            return False
+        return token not in paid or payout <= multiple * paid[token]
 
     def share(self, contract: str, token: str, amount: int) -> float | None:
         """``amount`` / the contract's observed balance of ``token``; None when unknown."""

@@ -138,13 +138,19 @@ def replay_wave(seed: int) -> BridgeCase:
     k = rng.randint(5, 30)
     each = int(ESCROW * rng.uniform(0.002, 0.9 / (k + 2)))
     senders, txs, per_block = [_addr(rng) for _ in range(k + 1)], [], rng.choice([1, 3, 5])
+    dusted = rng.random() < 0.3  # each copycat deposits dust first, to look entitled
+    if dusted:
+        c.block()
+        for s in senders:
+            c.deposit(BRIDGE_A, TOKEN, s, rng.randint(1, 10**6))
     for i, s in enumerate(senders):
         if i % per_block == 0:
             c.block(rng.randint(12, 60))
         h = c.tx(s, BRIDGE_A, _process(s, each), nonce=0)
         c.transfer(h, TOKEN, BRIDGE_A, s, each)
         txs.append(h)
-    return BridgeCase(f"replay_wave_{k}", True, c, must_name=txs, kind="copycat_wave")
+    return BridgeCase(f"replay_wave_{k}{'_dusted' if dusted else ''}", True, c, must_name=txs,
+                      kind="copycat_wave")
 
 
 ATTACKS = {"unproven_drain": unproven_drain, "laundering": laundering,
