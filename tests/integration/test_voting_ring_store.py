@@ -45,7 +45,7 @@ def _calls(b: BlockBuilder, sender: str, to: str, k: int, start: int) -> None:
 
 
 def _world(voters: list[str], funder: str, funded_ts: int, active: bool,
-           first: int) -> list[BlockBuilder]:
+           first: int, crowd: int = 0) -> list[BlockBuilder]:
     fund = _block(first, funded_ts)
     for i, v in enumerate(voters):
         _pay(fund, funder, v, i)
@@ -59,6 +59,11 @@ def _world(voters: list[str], funder: str, funded_ts: int, active: bool,
     for i, v in enumerate(voters):
         dele.delegate(f"0x{first + 2:032x}{i:032x}", v, v)
     blocks.append(dele)
+    early = _block(first + 5, NOW - 600)  # unlinked voters on the same proposal, earlier
+    for j in range(crowd):
+        early.vote(f"0x{first + 5:032x}{j:032x}", addr(0x9000 + j), proposal=first,
+                   support=j % 2)
+    blocks.append(early)
     for i, v in enumerate(voters):
         b = _block(first + 10 + i, NOW + 12 * i)
         b.vote(f"0x{first + 10 + i:032x}{0:032x}", v, proposal=first, support=1)
@@ -95,3 +100,15 @@ async def test_popular_vote_of_holders_funded_months_ago_is_not_a_ring(
     # the exchange paid them 120 days ago (a handful of blocks ago: block count is no clock)
     blocks = _world(holders, EXCHANGE, NOW - 120 * DAY, active=True, first=100)
     assert await _run(pool, blocks) == []
+
+
+async def test_a_ring_in_a_crowd_is_still_a_ring_and_the_crowd_is_counted(
+        pool: asyncpg.Pool) -> None:
+    ring = [addr(0x300 + i) for i in range(6)]
+    blocks = _world(ring, FUNDER, NOW - DAY, active=False, first=300, crowd=14)
+    findings = await _run(pool, blocks)
+    assert findings, "a fresh ring beside 14 other voters raised nothing"
+    last = findings[-1]
+    assert last.details["proposal_voters"] == 20
+    share = next(d.observed for d in last.deltas if d.feature == "ring_share_of_voters")
+    assert share == 6 / 20 and last.score < 0.9  # damped by the crowd, still reported

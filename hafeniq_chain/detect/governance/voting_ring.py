@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 import asyncpg
+import networkx as nx
 from pydantic import Field
 
 from hafeniq_chain.core.finding import FeatureDelta, Finding
@@ -31,7 +32,7 @@ from hafeniq_chain.detect.governance.ring_evidence import (
     RingWeights,
     judge_ring,
 )
-from hafeniq_chain.detect.governance.ring_graph import RingRule, find_ring, funding_graph
+from hafeniq_chain.detect.governance.ring_graph import Ring, RingRule, find_ring, funding_graph
 from hafeniq_chain.log import get_logger
 from hafeniq_chain.store.graph import k_hop_subgraph
 
@@ -43,6 +44,10 @@ _VOTES = """
 SELECT block_number, log_index, tx_hash, tx_index, address, decoded FROM logs
 WHERE chain_id = $1 AND address = $2 AND block_number BETWEEN $3 AND $4
   AND event_name = ANY($5::text[]) ORDER BY block_number, log_index"""
+_VOTERS = """
+SELECT count(DISTINCT lower(decoded->>'voter')) FROM logs
+WHERE chain_id = $1 AND address = $2 AND block_number BETWEEN $3 AND $4
+  AND event_name = ANY($5::text[]) AND decoded->>'proposalId' = $6"""
 _FIRST_SEEN = """
 SELECT address, first_seen_block FROM entities WHERE chain_id = $1 AND address = ANY($2::text[])"""
 _HUBS = """
@@ -100,13 +105,15 @@ class VotingRingDetector(Detector):
         findings = []
         for governor, proposal_id, support in groups:
             votes = await self._votes(ctx.pool, ctx.chain_id, governor, block.number)
-            on_proposal = [v for v in votes if v.proposal_id == proposal_id]
-            alike = [v for v in on_proposal if v.support == support
-                     and v.block > block.number - self.config.window_blocks]
-            evidence = await self._evidence(ctx.pool, ctx.chain_id, alike, block,
-                                            len({v.voter for v in on_proposal}))
-            if evidence is None:
+            alike = [v for v in votes if v.proposal_id == proposal_id and v.support == support]
+            ring = await self._candidate(ctx.pool, ctx.chain_id, alike, block)
+            if ring is None:
                 continue
+            voters = await ctx.pool.fetchval(
+                _VOTERS, ctx.chain_id, governor, block.number - self.config.popularity_blocks,
+                block.number, sorted(VOTE_EVENTS), str(proposal_id))
+            evidence = await self._evidence(ctx.pool, ctx.chain_id, ring, block,
+                                            max(int(voters or 0), len(ring[0].members)))
             verdict = judge_ring(evidence, self.config.weights)
             if verdict.score < self.config.weights.min_score:
                 log.info("detect.voting_ring.dismissed", governor=governor,
@@ -121,14 +128,15 @@ class VotingRingDetector(Detector):
     async def _votes(self, pool: asyncpg.Pool, chain_id: int, governor: str,
                      at_block: int) -> list[Vote]:
         rows = await pool.fetch(_VOTES, chain_id, governor,
-                                at_block - self.config.popularity_blocks, at_block,
+                                at_block - self.config.window_blocks, at_block,
                                 sorted(VOTE_EVENTS))
         records = [LogRecord(r["block_number"], r["log_index"], r["tx_hash"], r["tx_index"],
                              r["address"], (), b"", "VoteCast", r["decoded"]) for r in rows]
         return votes_in(BlockBundle(chain_id, at_block, "", "", 0, logs=records))
 
-    async def _evidence(self, pool: asyncpg.Pool, chain_id: int, votes: list[Vote],
-                        block: BlockBundle, proposal_voters: int) -> RingEvidence | None:
+    async def _candidate(self, pool: asyncpg.Pool, chain_id: int, votes: list[Vote],
+                         block: BlockBundle) -> tuple[Ring, nx.MultiDiGraph] | None:
+        """The funder reaching most of these voters (non-hub, within the lookback)."""
         cfg, rule = self.config, self.config.rule
         voters = list(dict.fromkeys(v.voter for v in votes))
         if len(voters) < rule.min_members:
@@ -142,8 +150,13 @@ class VotingRingDetector(Detector):
                                                cfg.hub_fanout)} | {ZERO_ADDRESS}
         graph = funding_graph(((s, d) for s, d, _ in sub.edges(keys=True)), hubs)
         ring = find_ring(votes, voters, graph, rule)
-        if ring is None:
-            return None
+        return (ring, sub) if ring is not None else None
+
+    async def _evidence(self, pool: asyncpg.Pool, chain_id: int,
+                        candidate: tuple[Ring, nx.MultiDiGraph], block: BlockBundle,
+                        proposal_voters: int) -> RingEvidence:
+        """The facts ``judge_ring`` weighs, for the members of ``candidate``."""
+        ring, sub = candidate
         members = list(ring.members)
         funded = {m: min(d["first_block"] for d in sub.get_edge_data(p[-2], m).values())
                   for m, p in ring.paths.items()}
