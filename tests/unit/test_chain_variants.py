@@ -46,3 +46,12 @@ def test_every_laundering_path_is_traced_to_its_exit_hop_by_hop(hops: int, exit_
 def test_seven_hops_are_beyond_the_default_bound() -> None:
     case = laundering(300, hops=7, exit_="event_bridge")
     assert not found(case, run_case(case))
+
+
+def test_a_peel_chain_lists_its_hops_in_the_order_they_happened() -> None:
+    for seed in range(400, 440):
+        case = laundering(seed, hops=2, exit_="peel")
+        peel = [f for f in run_case(case) if f.kind == "peel_chain"]
+        assert peel, seed
+        order = [(h["block"], h["tx"]) for h in peel[-1].details["hops"]]
+        assert order == sorted(order), seed

@@ -84,7 +84,7 @@ class BridgeDrainDetector(Detector):
     """Flags escrow outflows far above the escrow's learned share, size or rate."""
 
     name = "bridge_drain"
-    version = "1"
+    version = "2"
     settings_model = DrainSettings
     triggers = Triggers(blocks=True)
 

@@ -51,7 +51,7 @@ class FundTracingDetector(Detector):
     """Follows leads to a bridge deposit (LAUNDERING_HOPS) or a fan-out (PEEL_CHAIN)."""
 
     name = "fund_tracing"
-    version = "1"
+    version = "2"
     settings_model = TraceSettings
     triggers = Triggers(blocks=True)
 
@@ -203,7 +203,8 @@ class FundTracingDetector(Detector):
     def _peel_finding(self, block: BlockBundle, ctx: DetectionContext, trace: Trace
                       ) -> Finding:
         fresh = sorted(trace.fresh)
-        hops = tuple(dict.fromkeys(h for a in fresh for h in trace.paths[a]))
+        on_paths = {h for a in fresh for h in trace.paths[a]}
+        hops = tuple(h for h in trace.order if h in on_paths)  # in the order they happened
         return self._base(
             block, ctx, trace, hops, "peel_chain", ReasonCode.PEEL_CHAIN,
             min(1.0, 0.6 + 0.03 * len(fresh)),

@@ -52,12 +52,14 @@ class Trace:
     fresh: set[str] = field(default_factory=set)
     exits: set[str] = field(default_factory=set)
     peel_reported: int = 0
+    order: list[Hop] = field(default_factory=list)  # every hop taken, as it happened
 
     @classmethod
     def start(cls, lead: Lead) -> Trace:
         trace = cls(lead, tokens={lead.token: lead.amount})
-        trace.paths[lead.holder] = (Hop("", lead.holder, lead.tx_hash, lead.block, lead.amount,
-                                        lead.token),)
+        first = Hop("", lead.holder, lead.tx_hash, lead.block, lead.amount, lead.token)
+        trace.paths[lead.holder] = (first,)
+        trace.order.append(first)
         return trace
 
     def transfers(self, path: tuple[Hop, ...]) -> int:
@@ -125,6 +127,7 @@ def _walk_tx(block: BlockBundle, trace: Trace, transfers: list[TransferRecord],
             continue
         hop = Hop(t.from_addr, t.to_addr, t.tx_hash, block.number, t.amount, t.token)
         trace.paths[t.to_addr] = (*path, hop)
+        trace.order.append(hop)
         steps.append((trace, hop, exit_))
     for holder, outputs in swaps.items():
         for t in outputs:
@@ -132,4 +135,5 @@ def _walk_tx(block: BlockBundle, trace: Trace, transfers: list[TransferRecord],
             hop = Hop(holder, holder, t.tx_hash, block.number, t.amount, t.token,
                       via=t.from_addr)
             trace.paths[holder] = (*trace.paths[holder], hop)
+            trace.order.append(hop)
     return steps
