@@ -112,6 +112,9 @@ class BridgeDrainDetector(Detector):
         source = self.balances or (IndexedBalances(ctx.pool, ctx.chain_id)
                                    if ctx.pool is not None else None)
         outflows: dict[tuple[str, str], list[Outflow]] = {}
+        # a lock naming its recipient on the other side backs a release to that recipient
+        designated = {(f.tx_hash, f.escrow): f.recipient for f in flows
+                      if f.kind == "lock" and f.recipient}
         for tx_index, _, escrow, token, delta, tx, party in sorted(moves):
             await self.book.open(escrow, token, block.number, source)
             before = self.book.balance(escrow, token)
@@ -122,7 +125,7 @@ class BridgeDrainDetector(Detector):
                 outflows.setdefault((escrow, token), []).append(
                     Outflow(tx, tx_index, party, -delta, share, match))
             elif party not in self.escrows:
-                self.ledger.deposit(party, delta, block.number)
+                self.ledger.deposit(designated.get((tx, escrow), party), delta, block.number)
             self.book.move(escrow, token, delta)
         findings = []
         for (escrow, token), outs in outflows.items():

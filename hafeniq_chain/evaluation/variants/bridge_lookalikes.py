@@ -33,9 +33,11 @@ def matched_large_release(seed: int) -> BridgeCase:
     user, amount = _addr(rng), int(ESCROW * rng.uniform(0.05, 0.15))
     c.transfer(c.tx(EXCHANGE, TOKEN), TOKEN, EXCHANGE, user, amount)
     c.block(rng.randint(12, 3_600))
-    c.deposit(rng.choice([BRIDGE_A, BRIDGE_B]), TOKEN, user, amount)
+    # half the time the deposit names another wallet of the user as its recipient
+    to = _addr(rng) if rng.random() < 0.5 else user
+    c.deposit(rng.choice([BRIDGE_A, BRIDGE_B]), TOKEN, user, amount, recipient=to)
     c.block(rng.randint(60, 7_200))
-    c.release(BRIDGE_A, TOKEN, RELAYER, user, int(amount * (1 - rng.uniform(0, 0.01))))
+    c.release(BRIDGE_A, TOKEN, RELAYER, to, int(amount * (1 - rng.uniform(0, 0.01))))
     return BridgeCase("matched_large_release", False, c)
 
 

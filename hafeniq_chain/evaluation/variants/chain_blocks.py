@@ -70,13 +70,13 @@ class Chain:
                                 (topic(signature), *topics), data))
 
     def deposit(self, bridge: str, token: str, sender: str, amount: int,
-                events: bool = True) -> str:
+                events: bool = True, recipient: str | None = None) -> str:
         h = self.tx(sender, bridge)
         self.transfer(h, token, sender, bridge, amount)
         if events:
             self.log(h, bridge, DEPOSIT, [word("address", token), word("address", sender)],
                      encode(["uint256", "uint256", "address", "uint256"],
-                            [amount, 56, sender, 1]))
+                            [amount, 56, recipient or sender, 1]))
         return h
 
     def release(self, bridge: str, token: str, relayer: str, recipient: str,
