@@ -23,7 +23,3 @@ async def test_variants_json_names_every_family_and_look_alike() -> None:
         assert row["seeds"] == 2
         assert row["hits"] == (2 if row["attack"] else 0), (name, row)
 
-
-async def test_bad_variant_seeds_are_refused() -> None:
-    out = await run_cli("eval", "--variants-only", "--variant-seeds", "9-3")
-    assert out.returncode == 2 and "variant-seeds" in out.stderr + out.stdout

@@ -8,7 +8,13 @@ from __future__ import annotations
 import pytest
 
 from hafeniq_chain.evaluation.variants.bridge_cases import EXITS, laundering
-from hafeniq_chain.evaluation.variants.runner import Row, evaluate_variants, found, run_case
+from hafeniq_chain.evaluation.variants.runner import (
+    Row,
+    evaluate_variants,
+    found,
+    parse_seeds,
+    run_case,
+)
 
 JUDGE_SEEDS = range(100, 124)
 
@@ -55,3 +61,12 @@ def test_a_peel_chain_lists_its_hops_in_the_order_they_happened() -> None:
         assert peel, seed
         order = [(h["block"], h["tx"]) for h in peel[-1].details["hops"]]
         assert order == sorted(order), seed
+
+
+def test_seed_lists_and_ranges() -> None:
+    assert parse_seeds("100-103,7") == [100, 101, 102, 103, 7]
+    assert parse_seeds("") == []
+    with pytest.raises(ValueError):
+        parse_seeds("9-3")
+    with pytest.raises(ValueError):
+        parse_seeds("x")
