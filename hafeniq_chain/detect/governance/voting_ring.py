@@ -17,58 +17,33 @@ from __future__ import annotations
 from collections import OrderedDict
 
 import asyncpg
-import networkx as nx
 from pydantic import Field
 
 from hafeniq_chain.core.finding import FeatureDelta, Finding
 from hafeniq_chain.core.reasons import ReasonCode
-from hafeniq_chain.decode.records import ZERO_ADDRESS, BlockBundle, LogRecord
+from hafeniq_chain.decode.records import BlockBundle, LogRecord
 from hafeniq_chain.detect.base import DetectionContext, Detector, DetectorSettings, Triggers
 from hafeniq_chain.detect.governance.events import VOTE_EVENTS, Vote, band, votes_in
 from hafeniq_chain.detect.governance.ring_evidence import (
-    MemberFacts,
     RingEvidence,
     RingVerdict,
     RingWeights,
     judge_ring,
 )
-from hafeniq_chain.detect.governance.ring_graph import Ring, RingRule, find_ring, funding_graph
+from hafeniq_chain.detect.governance.ring_facts import (
+    candidate_ring,
+    proposal_voters,
+    ring_evidence,
+)
+from hafeniq_chain.detect.governance.ring_graph import RingRule
 from hafeniq_chain.log import get_logger
-from hafeniq_chain.store.graph import k_hop_subgraph
 
 log = get_logger(__name__)
-
-FUNDING_KINDS = ("native", "erc20")
 
 _VOTES = """
 SELECT block_number, log_index, tx_hash, tx_index, address, decoded FROM logs
 WHERE chain_id = $1 AND address = $2 AND block_number BETWEEN $3 AND $4
   AND event_name = ANY($5::text[]) ORDER BY block_number, log_index"""
-_VOTERS = """
-SELECT count(DISTINCT lower(decoded->>'voter')) FROM logs
-WHERE chain_id = $1 AND address = $2 AND block_number BETWEEN $3 AND $4
-  AND event_name = ANY($5::text[]) AND decoded->>'proposalId' = $6"""
-_FIRST_SEEN = """
-SELECT address, first_seen_block FROM entities WHERE chain_id = $1 AND address = ANY($2::text[])"""
-_HUBS = """
-SELECT address FROM entities WHERE chain_id = $1 AND address = ANY($2::text[])
-  AND kind = 'contract'
-UNION SELECT src FROM edges WHERE chain_id = $1 AND src = ANY($2::text[])
-  AND kind = ANY($3::text[]) GROUP BY src HAVING count(DISTINCT dst) > $4
-UNION SELECT DISTINCT address FROM logs WHERE chain_id = $1 AND address = ANY($2::text[])"""
-_FANOUT = """
-SELECT count(DISTINCT dst) FROM edges WHERE chain_id = $1 AND src = $2 AND kind = ANY($3::text[])"""
-_PRIOR = """
-SELECT src, sum(count) AS n FROM edges WHERE chain_id = $1 AND src = ANY($2::text[])
-  AND kind = ANY($3::text[]) AND first_block < $4 GROUP BY src"""
-_TIMES = """
-SELECT number, extract(epoch FROM timestamp)::bigint AS ts FROM blocks
-WHERE chain_id = $1 AND number = ANY($2::bigint[])"""
-_SINCE = """
-SELECT coalesce(min(number), 0) FROM blocks WHERE chain_id = $1 AND timestamp >= to_timestamp($2)"""
-# NOTE: activity of its own = transactions and payments it sent; its votes and delegation
-# are what every ring member does, so they are not history.
-ACTIVITY_KINDS = ("call", "native", "erc20", "swap")
 
 
 class VotingRingSettings(DetectorSettings):
@@ -106,14 +81,16 @@ class VotingRingDetector(Detector):
         for governor, proposal_id, support in groups:
             votes = await self._votes(ctx.pool, ctx.chain_id, governor, block.number)
             alike = [v for v in votes if v.proposal_id == proposal_id and v.support == support]
-            ring = await self._candidate(ctx.pool, ctx.chain_id, alike, block)
-            if ring is None:
+            cfg = self.config
+            candidate = await candidate_ring(ctx.pool, ctx.chain_id, alike, block, cfg.rule,
+                                             lookback_s=cfg.lookback_s,
+                                             hub_fanout=cfg.hub_fanout,
+                                             max_nodes=cfg.max_nodes)
+            if candidate is None:
                 continue
-            voters = await ctx.pool.fetchval(
-                _VOTERS, ctx.chain_id, governor, block.number - self.config.popularity_blocks,
-                block.number, sorted(VOTE_EVENTS), str(proposal_id))
-            evidence = await self._evidence(ctx.pool, ctx.chain_id, ring, block,
-                                            max(int(voters or 0), len(ring[0].members)))
+            voters = await proposal_voters(ctx.pool, ctx.chain_id, governor, proposal_id,
+                                           block.number - cfg.popularity_blocks, block.number)
+            evidence = await ring_evidence(ctx.pool, ctx.chain_id, candidate, block, voters)
             verdict = judge_ring(evidence, self.config.weights)
             if verdict.score < self.config.weights.min_score:
                 log.info("detect.voting_ring.dismissed", governor=governor,
@@ -133,50 +110,6 @@ class VotingRingDetector(Detector):
         records = [LogRecord(r["block_number"], r["log_index"], r["tx_hash"], r["tx_index"],
                              r["address"], (), b"", "VoteCast", r["decoded"]) for r in rows]
         return votes_in(BlockBundle(chain_id, at_block, "", "", 0, logs=records))
-
-    async def _candidate(self, pool: asyncpg.Pool, chain_id: int, votes: list[Vote],
-                         block: BlockBundle) -> tuple[Ring, nx.MultiDiGraph] | None:
-        """The funder reaching most of these voters (non-hub, within the lookback)."""
-        cfg, rule = self.config, self.config.rule
-        voters = list(dict.fromkeys(v.voter for v in votes))
-        if len(voters) < rule.min_members:
-            return None
-        since = await pool.fetchval(_SINCE, chain_id, block.timestamp - cfg.lookback_s)
-        sub = await k_hop_subgraph(pool, chain_id, voters, hops=rule.hops,
-                                   kinds=FUNDING_KINDS, from_block=int(since or 0),
-                                   max_nodes=cfg.max_nodes)
-        others = sorted(set(sub.nodes) - set(voters))
-        hubs = {r[0] for r in await pool.fetch(_HUBS, chain_id, others, list(FUNDING_KINDS),
-                                               cfg.hub_fanout)} | {ZERO_ADDRESS}
-        graph = funding_graph(((s, d) for s, d, _ in sub.edges(keys=True)), hubs)
-        ring = find_ring(votes, voters, graph, rule)
-        return (ring, sub) if ring is not None else None
-
-    async def _evidence(self, pool: asyncpg.Pool, chain_id: int,
-                        candidate: tuple[Ring, nx.MultiDiGraph], block: BlockBundle,
-                        proposal_voters: int) -> RingEvidence:
-        """The facts ``judge_ring`` weighs, for the members of ``candidate``."""
-        ring, sub = candidate
-        members = list(ring.members)
-        funded = {m: min(d["first_block"] for d in sub.get_edge_data(p[-2], m).values())
-                  for m, p in ring.paths.items()}
-        seen = {r["address"]: r["first_seen_block"]
-                for r in await pool.fetch(_FIRST_SEEN, chain_id, members)}
-        window_start = min(v.block for v in ring.votes)
-        prior = {r["src"]: int(r["n"]) for r in await pool.fetch(
-            _PRIOR, chain_id, members, list(ACTIVITY_KINDS), window_start)}
-        wanted = [b for b in {*funded.values(), *seen.values()} if b is not None]
-        times = {r["number"]: r["ts"] for r in await pool.fetch(_TIMES, chain_id, wanted)}
-
-        def age(number: int | None) -> float | None:
-            ts = times.get(number) if number is not None else None
-            return float(block.timestamp - ts) if ts is not None else None
-
-        facts = {m: MemberFacts(age(seen.get(m)), age(funded[m]), prior.get(m, 0))
-                 for m in members}
-        fanout = int(await pool.fetchval(_FANOUT, chain_id, ring.funder,
-                                         list(FUNDING_KINDS)) or 0)
-        return RingEvidence(ring, facts, fanout, proposal_voters)
 
     def _report(self, ev: RingEvidence, verdict: RingVerdict, block: BlockBundle,
                 ctx: DetectionContext, support: int, proposal_id: int) -> Finding | None:
