@@ -15,22 +15,20 @@ that raised nothing.
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Self
 
 from pydantic import Field
 
-from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Severity
+from hafeniq_chain.core.finding import ConfidenceBand, Finding, Severity
 from hafeniq_chain.core.reasons import ReasonCode
-from hafeniq_chain.core.stats import Ewma
 from hafeniq_chain.decode.records import BlockBundle
 from hafeniq_chain.detect.base import DetectionContext, Detector, DetectorSettings, Triggers
 from hafeniq_chain.detect.bridge.bridge_events import BridgeFlow, bridge_flows
+from hafeniq_chain.detect.bridge.drain_state import Outflow, Scope, drain_deltas, high_water
 from hafeniq_chain.detect.bridge.escrow_balances import BalanceSource, EscrowBook, IndexedBalances
 from hafeniq_chain.detect.bridge.incident_links import Lead, links
-from hafeniq_chain.detect.bridge.release_match import UNMATCHED, DepositLedger, ReleaseMatch
+from hafeniq_chain.detect.bridge.release_match import DepositLedger
 from hafeniq_chain.log import get_logger
 
 if TYPE_CHECKING:
@@ -54,32 +52,6 @@ class DrainSettings(DetectorSettings):
     match_tolerance: float = Field(default=0.02, ge=0, le=1)  # release may exceed by fees
 
 
-@dataclass(frozen=True)
-class Outflow:
-    """Tokens leaving an escrow in one transaction."""
-
-    tx_hash: str
-    tx_index: int
-    recipient: str
-    amount: int
-    share: float | None  # of the balance just before, when the balance is known
-    match: ReleaseMatch = UNMATCHED
-
-
-@dataclass
-class _Scope:
-    """Learned normal of one (escrow, token)."""
-
-    share: Ewma = field(default_factory=lambda: Ewma(alpha=0.05))
-    log_amount: Ewma = field(default_factory=lambda: Ewma(alpha=0.05))
-    rate: Ewma = field(default_factory=lambda: Ewma(alpha=0.05))
-    recent: deque[tuple[int, str, int, float]] = field(default_factory=deque)
-
-
-def _high_water(ewma: Ewma, sigmas: float) -> float:
-    return ewma.mean + sigmas * ewma.std
-
-
 class BridgeDrainDetector(Detector):
     """Flags escrow outflows far above the escrow's learned share, size or rate."""
 
@@ -100,7 +72,7 @@ class BridgeDrainDetector(Detector):
         self.ledger = DepositLedger(self.config.match_horizon_blocks,
                                     self.config.match_tolerance)
         self.matched_releases = 0
-        self._scopes: dict[tuple[str, str], _Scope] = {}
+        self._scopes: dict[tuple[str, str], Scope] = {}
         self.skipped_scopes = 0
 
     async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
@@ -181,7 +153,7 @@ class BridgeDrainDetector(Detector):
     def _judge(self, block: BlockBundle, ctx: DetectionContext, escrow: str, token: str,
                outs: list[Outflow]) -> Finding | None:
         cfg = self.config
-        scope = self._scopes.setdefault((escrow, token), _Scope())
+        scope = self._scopes.setdefault((escrow, token), Scope())
         outs = [o for o in outs if not o.match.matched]  # a proven release is no signal
         if not outs:
             return None
@@ -195,10 +167,10 @@ class BridgeDrainDetector(Detector):
         window_sum = sum(r[2] for r in scope.recent)
         window_share = window_sum / (balance + window_sum) if balance is not None and \
             balance + window_sum > 0 else None
-        share_limit = max(cfg.min_share, cfg.factor * _high_water(scope.share, 4.0))
-        amount_limit = (cfg.factor * 10 ** _high_water(scope.log_amount, 4.0)
+        share_limit = max(cfg.min_share, cfg.factor * high_water(scope.share, 4.0))
+        amount_limit = (cfg.factor * 10 ** high_water(scope.log_amount, 4.0)
                         if scope.log_amount.n >= cfg.min_samples else math.inf)
-        count_limit = max(float(cfg.min_count), 3.0 * _high_water(scope.rate, 3.0))
+        count_limit = max(float(cfg.min_count), 3.0 * high_water(scope.rate, 3.0))
         big = [o for o in outs if (o.share is not None and o.share >= share_limit)
                or o.amount >= amount_limit]
         surge = count >= count_limit or series >= cfg.series_count or (
@@ -211,11 +183,11 @@ class BridgeDrainDetector(Detector):
             scope.rate.update(float(count))
             return None
         flagged = outs if surge else big
-        return self._finding(block, ctx, escrow, token, scope, flagged, count, window_share,
-                             share_limit, amount_limit)
+        return self._finding(block, ctx, escrow, token, scope, flagged, count, series,
+                             window_share, share_limit, amount_limit)
 
     def _finding(self, block: BlockBundle, ctx: DetectionContext, escrow: str, token: str,
-                 scope: _Scope, flagged: list[Outflow], count: int,
+                 scope: Scope, flagged: list[Outflow], count: int, series: int,
                  window_share: float | None, share_limit: float, amount_limit: float
                  ) -> Finding:
         txs = tuple(dict.fromkeys(o.tx_hash for o in flagged))
@@ -227,26 +199,8 @@ class BridgeDrainDetector(Detector):
             shared.publish(Lead(o.tx_hash, o.tx_index, block.number, block.timestamp, token,
                                 o.recipient, o.amount, key, self.name))
         top_share = max((o.share for o in flagged if o.share is not None), default=None)
-        deltas = [FeatureDelta("outflow_txs_per_window", scope.rate.mean, float(count),
-                               f"unmatched outflow txs within {self.config.window_blocks} "
-                               "blocks"),
-                  FeatureDelta("unmatched_share_of_flagged", None, 1.0,
-                               "flagged outflows that no earlier deposit by their recipient "
-                               "backs (matched releases are never flagged)"),
-                  FeatureDelta("recipient_prior_deposits", None,
-                               float(max(o.match.prior_deposits for o in flagged)),
-                               "deposits the flagged recipients made into watched bridges")]
-        if top_share is not None:
-            deltas.insert(0, FeatureDelta("outflow_share_of_escrow", scope.share.mean, top_share,
-                                          f"one outflow took {top_share:.1%} of the escrow's "
-                                          f"balance (limit {share_limit:.1%})"))
-        if window_share is not None:
-            deltas.append(FeatureDelta("window_share_of_escrow", None, window_share,
-                                       "share of the balance drained within the window"))
-        if scope.log_amount.n:
-            top = max(o.amount for o in flagged)
-            deltas.append(FeatureDelta("outflow_amount", 10 ** scope.log_amount.mean, float(top),
-                                       "largest flagged outflow vs the typical one"))
+        deltas = drain_deltas(scope, flagged, count, series, window_share, share_limit,
+                              self.config.window_blocks)
         severe = (top_share or 0.0) >= 0.1 or (window_share or 0.0) >= 0.25
         known = top_share is not None or window_share is not None
         score = min(1.0, 0.7 + 2.0 * max(top_share or 0.0, window_share or 0.0)
@@ -264,7 +218,7 @@ class BridgeDrainDetector(Detector):
             chain_id=ctx.chain_id,
             entities=(escrow, *dict.fromkeys(o.recipient for o in flagged)),
             tx_hashes=txs, block_from=block.number, block_to=block.number,
-            deltas=tuple(deltas),
+            deltas=deltas,
             details={"correlation_key": key, "escrow": escrow, "token": token,
                      "outflows": [{"tx": o.tx_hash, "recipient": o.recipient,
                                    "amount": str(o.amount), "share": o.share,
