@@ -45,6 +45,8 @@ class TraceSettings(DetectorSettings):
     max_traces: int = Field(default=256, ge=1)
     buffer_blocks: int = Field(default=64, ge=0)  # recent blocks kept to catch up on a lead
     hub_fanout: int = Field(default=20, ge=1)  # senders with more recent recipients: hubs
+    # an address carrying a label starting with one of these is an exit (empty: any label)
+    exit_labels: tuple[str, ...] = ()
 
 
 class FundTracingDetector(Detector):
@@ -118,6 +120,11 @@ class FundTracingDetector(Detector):
                     if not sent:
                         del self._fanout[t.from_addr]
 
+    def _labelled_exit(self, address: str) -> bool:
+        labels = self._labels.get(address, ())
+        wanted = self.config.exit_labels
+        return any(not wanted or lb.startswith(wanted) for lb in labels)
+
     async def _load_labels(self, block: BlockBundle, traces: list[Trace],
                            ctx: DetectionContext) -> None:
         """Labels (exchange, mixer, sanctioned, ...) of this block's candidate next hops."""
@@ -139,7 +146,7 @@ class FundTracingDetector(Detector):
 
         def is_exit(address: str, tx: str) -> bool:
             return (tx, address) in locks or address in self._escrows \
-                or bool(self._labels.get(address))
+                or self._labelled_exit(address)
 
         findings = []
         steps = walk_block(block, traces, self._rules, is_exit,
