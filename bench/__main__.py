@@ -16,6 +16,7 @@ BENCHMARKS: list[str] = [
     "bench.replay_bench", "bench.daemon_bench", "bench.bridge_detect_bench",
     "bench.recorded_node_bench", "bench.recorded_backfill_bench", "bench.catchup_bench",
     "bench.rules_bench",
+    "bench.benign_gov_bridge_bench",
 ]
 
 

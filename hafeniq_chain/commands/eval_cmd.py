@@ -1,4 +1,5 @@
-"""``hafeniq-chain eval [--json]``: labelled scenarios on a fresh world + real mainnet blocks."""
+"""``hafeniq-chain eval [--json]``: labelled scenarios on a fresh world + real mainnet blocks,
+the chain variants (pure data) and the off-chain scenario suite."""
 
 from __future__ import annotations
 
@@ -14,9 +15,19 @@ from hafeniq_chain.evaluation.offchain_suite import (
     evaluate_offchain,
     suite_lines,
 )
-from hafeniq_chain.evaluation.render import report_json, report_tables
+from hafeniq_chain.evaluation.render import report_json, report_tables, variants_table
+from hafeniq_chain.evaluation.scoring import EvalReport
 from hafeniq_chain.evaluation.suite import DEFAULT_DATA, evaluate
+from hafeniq_chain.evaluation.variants.runner import evaluate_variants, parse_seeds
 from hafeniq_chain.evaluation.world_run import default_scenarios
+
+
+def _seeds(option: str, text: str) -> list[int]:
+    try:
+        return parse_seeds(text)
+    except ValueError as exc:
+        console.print(f"[red]bad {option}[/red] {exc}")
+        raise typer.Exit(2) from exc
 
 
 def eval_command(
@@ -26,6 +37,11 @@ def eval_command(
     seeds: str = typer.Option("1", "--seeds", help="Comma-separated scenario seeds."),
     scenario: list[str] = typer.Option(None, "--scenario", help="Only these (repeatable)."),
     data: Path = typer.Option(DEFAULT_DATA, "--data", help="The shared real-data folder."),
+    variant_seeds: str = typer.Option(
+        "100-123", "--variant-seeds",
+        help="Seeds of the chain variants (a-b or comma-separated; empty = none)."),
+    variants_only: bool = typer.Option(False, "--variants-only",
+                                       help="Only the chain variants (no world, no node)."),
     offchain_seeds: str = typer.Option(
         f"{DEFAULT_SEEDS[0]}-{DEFAULT_SEEDS[-1]}", "--offchain-seeds",
         help="Seeds of the off-chain scenario suite (A-B or a comma list; '' skips it)."),
@@ -34,16 +50,26 @@ def eval_command(
 ) -> None:
     """Evaluate every detector: precision, recall, F1, benign FP rate, detection latency."""
     settings = settings_from(ctx)
+    vseeds = _seeds("--variant-seeds", variant_seeds)
+    suite_seeds = _seeds("--offchain-seeds", offchain_seeds)
+    if variants_only:
+        rows = evaluate_variants(vseeds, settings.detect)
+        if as_json:
+            typer.echo(json.dumps(report_json(EvalReport(variants=rows))["variants"],
+                                  sort_keys=True, indent=1))
+        else:
+            console.print(variants_table(rows))
+        return
     chosen = scenario or default_scenarios()
     unknown = sorted(set(chosen) - set(default_scenarios()))
     if unknown:
         console.print(f"[red]unknown scenario(s)[/red] {unknown}; see `scenario list`")
         raise typer.Exit(2)
-    suite_seeds = _seed_list(offchain_seeds)
     with tempfile.TemporaryDirectory(prefix="hafeniq-eval-") as tmp:
         report = None if offchain_only else run_async(evaluate(
             settings, Path(tmp), benign_tx, [int(s) for s in seeds.split(",") if s.strip()],
-            chosen, data if data.exists() else None, progress=lambda m: console.log(m)))
+            chosen, data if data.exists() else None, progress=lambda m: console.log(m),
+            variant_seeds=vseeds))
         suite = run_async(evaluate_offchain(settings, Path(tmp), suite_seeds,
                                             progress=lambda m: console.log(m))
                           ) if suite_seeds else None
@@ -57,15 +83,6 @@ def eval_command(
             console.print(table)
         for line in suite_lines(suite) if suite is not None else []:
             console.print(line, highlight=False)
-
-
-def _seed_list(text: str) -> list[int]:
-    """``1001-1020`` or ``1,2,3`` (empty: none)."""
-    text = text.strip()
-    if "-" in text:
-        low, high = text.split("-", 1)
-        return list(range(int(low), int(high) + 1))
-    return [int(s) for s in text.split(",") if s.strip()]
 
 
 def register(app: typer.Typer) -> None:

@@ -8,9 +8,9 @@ into one ``Settings``) sits above the detectors; the sections themselves depend 
 
 from __future__ import annotations
 
-from decimal import Decimal
 import base64
 import binascii
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 

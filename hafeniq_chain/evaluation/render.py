@@ -8,6 +8,7 @@ from typing import Any
 from rich.table import Table
 
 from hafeniq_chain.evaluation.scoring import Counts, EvalReport
+from hafeniq_chain.evaluation.variants.runner import Row as VariantRow
 
 EVAL_SCHEMA_VERSION = 1
 
@@ -44,8 +45,24 @@ def report_tables(report: EvalReport) -> list[Table]:
                         f"{statistics.median(report.latencies_s) * 1000:.0f} ms")
     for scenario, early in sorted(report.blocks_early.items()):
         summary.add_row(f"{scenario}: blocks before last attack tx (min)", str(min(early)))
-    return [_counts_table("per detector", report.by_detector),
-            _counts_table("per scenario", report.by_scenario, report.alerted), summary]
+    tables = [_counts_table("per detector", report.by_detector),
+              _counts_table("per scenario", report.by_scenario, report.alerted), summary]
+    if report.variants:
+        tables.append(variants_table(report.variants))
+    return tables
+
+
+def variants_table(rows: list[VariantRow]) -> Table:
+    """Seeded chain variants: recall per attack family, loud findings per look-alike."""
+    table = Table(title="chain variants: attacks found, look-alikes at medium or above")
+    table.add_column("variant", no_wrap=True)
+    table.add_column("kind", no_wrap=True)
+    for column in ("seeds", "hits", "worst", "failed"):
+        table.add_column(column, justify="right")
+    for r in sorted(rows, key=lambda r: (not r.attack, r.name)):
+        table.add_row(r.name, "attack" if r.attack else "look-alike", str(r.seeds),
+                      str(r.hits), r.worst, ",".join(map(str, r.failed_seeds)) or "-")
+    return table
 
 
 def report_json(report: EvalReport) -> dict[str, Any]:
@@ -65,4 +82,7 @@ def report_json(report: EvalReport) -> dict[str, Any]:
                       "samples": len(lat)},
         "blocks_before_last_attack_tx": {k: min(v) for k, v in
                                          sorted(report.blocks_early.items())},
+        "variants": {r.name: {"attack": r.attack, "seeds": r.seeds, "hits": r.hits,
+                              "worst_severity": r.worst, "failed_seeds": r.failed_seeds}
+                     for r in report.variants},
     }

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from hafeniq_chain.evaluation.labels import AttackLabel
+from hafeniq_chain.evaluation.variants.runner import Row as VariantRow
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class EvalReport:
     latencies_s: list[float] = field(default_factory=list)
     blocks_early: dict[str, list[int]] = field(default_factory=dict)
     alerted: dict[str, int] = field(default_factory=dict)  # scenario -> attacks with an alert
+    variants: list[VariantRow] = field(default_factory=list)  # seeded chain variants
 
     @property
     def benign_fp_rate(self) -> float | None:

@@ -10,7 +10,7 @@ from tests.support.cli import run_cli
 
 pytestmark = pytest.mark.e2e
 DOCUMENTED = {"schema_version", "detectors", "scenarios", "benign", "latency_s",
-              "blocks_before_last_attack_tx"}
+              "blocks_before_last_attack_tx", "variants"}
 
 
 async def test_eval_json_on_a_sandwich_and_the_real_blocks() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from eth_abi import encode
 
 from hafeniq_chain.config import Settings
@@ -108,3 +109,40 @@ def test_escrow_known_from_watch_config_without_bridge_events() -> None:
     findings = run_blocks([det], [b.bundle()])
     assert [f.tx_hashes for f in findings] == [(h,)]
     assert run_blocks([BridgeDrainDetector(balances=FixedBalances(BALANCE))], [b.bundle()]) == []
+
+
+DEPOSIT = "Deposit(address,address,uint256,uint256,address,uint256)"
+
+
+def _deposit(b: BlockBuilder, sender: str, amount: int, recipient: str | None = None,
+             escrow: str = ESCROW) -> None:
+    h = b.tx(sender, escrow)
+    b.transfer(h, TOKEN, sender, escrow, amount)
+    b.log(h, escrow, DEPOSIT, [word("address", TOKEN), word("address", sender)],
+          encode(["uint256", "uint256", "address", "uint256"],
+                 [amount, 56, recipient or sender, 1]))
+
+
+@pytest.mark.parametrize(("deposited", "to", "released", "flagged"), [
+    (BALANCE // 10, "user", BALANCE // 10 * 99 // 100, False),    # matched, fee taken
+    (BALANCE // 10, "named", BALANCE // 10, False),                # the lock named it
+    (BALANCE // 10, "other", BALANCE // 10, True),                 # someone else's deposit
+    (BALANCE // 100, "user", BALANCE // 10, True),                 # 10x what was locked
+    (0, "user", BALANCE // 10, True),                              # nothing locked at all
+])
+def test_a_release_is_proven_only_by_a_matching_earlier_deposit(
+        deposited: int, to: str, released: int, flagged: bool) -> None:
+    user, named, other = addr(0x11), addr(0x12), addr(0x13)
+    counterpart = addr(0xE6)
+    lock = BlockBuilder(1, 12)
+    if deposited:  # on the counterpart bridge, naming ``named`` when asked to
+        _deposit(lock, user, deposited, named if to == "named" else None, counterpart)
+    later = BlockBuilder(50, 600)
+    recipient = {"user": user, "named": named, "other": other}[to]
+    h = _release(later, RELAYER, recipient, released)
+    findings = run_blocks([BridgeDrainDetector(balances=FixedBalances(BALANCE))],
+                          [lock.bundle(), later.bundle()])
+    assert [f.tx_hashes for f in findings] == ([(h,)] if flagged else [])
+    if flagged:
+        matched = next(d for d in findings[0].deltas if d.feature == "unmatched_share_of_flagged")
+        assert matched.observed == 1.0

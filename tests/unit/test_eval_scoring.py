@@ -52,7 +52,7 @@ def test_json_shape_is_stable() -> None:
     report = score([finding("x", ["0x1"], 1)], [label("s", ["0x1"], [], 1, 1)], ["0x2"])
     doc = report_json(report)
     assert set(doc) == {"schema_version", "detectors", "scenarios", "benign", "latency_s",
-                        "blocks_before_last_attack_tx"}
+                        "blocks_before_last_attack_tx", "variants"}
     assert doc["detectors"]["x"] == {"tp": 1, "fp": 0, "fn": 0, "precision": 1.0,
                                      "recall": 1.0, "f1": 1.0}
     assert doc["benign"] == {"transactions": 1, "flagged": 0, "flagged_by_detector": {},

@@ -73,7 +73,7 @@ def test_hops_into_a_bridge_deposit_list_the_whole_path() -> None:
 
 
 def test_too_slow_or_too_many_hops_is_not_followed_to_the_bridge() -> None:
-    assert _run(_drain_then_hops(3, gap_s=3_600)[0]) == []   # beyond T = 2 h
+    assert _run(_drain_then_hops(3, gap_s=7_200)[0]) == []   # beyond T = 6 h
     kinds = [f.kind for f in _run(_drain_then_hops(8, gap_s=60)[0])]
     assert "laundering_hops" not in kinds                   # beyond H = 6 hops
     assert kinds == ["peel_chain"]  # but a walk through 5 fresh wallets is itself reported

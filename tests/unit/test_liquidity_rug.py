@@ -103,3 +103,21 @@ def test_small_holder_or_untraded_pool_approvals_are_not_warnings() -> None:
     early = BlockBuilder(99, 10_590)
     _approve(early, RUGGER, LP)
     assert run_blocks([LiquidityRugDetector()], [untraded[0].bundle(), early.bundle()]) == []
+
+
+def test_no_cliff_at_24_hours() -> None:
+    def score(age_s: int) -> float:
+        found = run_blocks([LiquidityRugDetector()], [b.bundle() for b in _life(0.999, age_s)])
+        return found[0].score if found else 0.0
+
+    before, after = score(int(23.3 * 3600)), score(int(24.5 * 3600))
+    assert before > 0 and after > 0 and before - after < 0.05  # one curve, no cliff
+    assert score(3 * 3600) > before > score(40 * 3600)
+
+
+def test_a_later_lp_removing_its_own_share_is_no_rug() -> None:
+    from hafeniq_chain.evaluation.variants.rug_cases import later_lp_exit, rug
+    from hafeniq_chain.evaluation.variants.runner import run_rug_case
+    assert all(run_rug_case(later_lp_exit(s)) == [] for s in range(50, 60))
+    handed = [rug(s) for s in range(50, 80)]
+    assert all(any(c.pull_tx in f.tx_hashes for f in run_rug_case(c)) for c in handed)

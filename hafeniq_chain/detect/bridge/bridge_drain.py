@@ -1,4 +1,4 @@
-"""Bridge drains: an escrow losing a share of its holdings far above its learned normal.
+"""Bridge drains: unproven releases taking a share of an escrow far above its learned normal.
 
 Why: a lock-and-release escrow pays out small, relayed withdrawals; a broken verification
 path (Nomad 2022, Ronin, Wormhole) lets one transaction take a large share of the escrow,
@@ -6,25 +6,29 @@ or many take it in a rapid series. Per (escrow, token) the detector learns the u
 of the balance one outflow takes, the usual outflow size and the usual number of outflows
 per window, and alerts on the first outflow far above them. Escrows are the contracts that
 emit bridge lock/release events (``bridge_events``) and ``watch`` entries of kind
-``bridge``. Baselines learn only from outflows that raised nothing.
+``bridge``. A release the recipient's own earlier deposit backs (``release_match``: the
+relayer's normal path, also across a counterpart bridge) is never the signal however
+large; unmatched outflows are judged, and baselines learn only from unmatched outflows
+that raised nothing.
 """
 
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Self
 
-from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Severity
+from pydantic import Field
+
+from hafeniq_chain.core.finding import ConfidenceBand, Finding, Severity
 from hafeniq_chain.core.reasons import ReasonCode
-from hafeniq_chain.core.stats import Ewma
 from hafeniq_chain.decode.records import BlockBundle
 from hafeniq_chain.detect.base import DetectionContext, Detector, DetectorSettings, Triggers
 from hafeniq_chain.detect.bridge.bridge_events import BridgeFlow, bridge_flows
+from hafeniq_chain.detect.bridge.drain_state import Outflow, Scope, drain_deltas, high_water
 from hafeniq_chain.detect.bridge.escrow_balances import BalanceSource, EscrowBook, IndexedBalances
 from hafeniq_chain.detect.bridge.incident_links import Lead, links
+from hafeniq_chain.detect.bridge.release_match import DepositLedger
 from hafeniq_chain.log import get_logger
 
 if TYPE_CHECKING:
@@ -40,40 +44,19 @@ class DrainSettings(DetectorSettings):
     min_window_share: float = 0.10  # outflows of one window taking >= 10% of it
     min_count: int = 4             # outflow txs per window with no learned rate
     window_blocks: int = 5
-    factor: float = 10.0           # how far above the learned high-water mark
+    factor: float = 5.0            # how far above the learned high-water mark
     min_samples: int = 20          # outflows needed before the amount baseline counts
-
-
-@dataclass(frozen=True)
-class Outflow:
-    """Tokens leaving an escrow in one transaction."""
-
-    tx_hash: str
-    tx_index: int
-    recipient: str
-    amount: int
-    share: float | None  # of the balance just before, when the balance is known
-
-
-@dataclass
-class _Scope:
-    """Learned normal of one (escrow, token)."""
-
-    share: Ewma = field(default_factory=lambda: Ewma(alpha=0.05))
-    log_amount: Ewma = field(default_factory=lambda: Ewma(alpha=0.05))
-    rate: Ewma = field(default_factory=lambda: Ewma(alpha=0.05))
-    recent: deque[tuple[int, str, int]] = field(default_factory=deque)
-
-
-def _high_water(ewma: Ewma, sigmas: float) -> float:
-    return ewma.mean + sigmas * ewma.std
+    series_share: float = Field(default=0.005, ge=0, le=1)  # a mid-size unmatched outflow
+    series_count: int = Field(default=3, ge=2)  # this many of them in a window = a series
+    match_horizon_blocks: int = Field(default=216_000, ge=1)  # deposits this old still back
+    match_tolerance: float = Field(default=0.02, ge=0, le=1)  # release may exceed by fees
 
 
 class BridgeDrainDetector(Detector):
     """Flags escrow outflows far above the escrow's learned share, size or rate."""
 
     name = "bridge_drain"
-    version = "1"
+    version = "2"
     settings_model = DrainSettings
     triggers = Triggers(blocks=True)
 
@@ -86,7 +69,10 @@ class BridgeDrainDetector(Detector):
         self.watched = frozenset(a.lower() for a in watched)
         self.escrows: set[str] = set()
         self.book = EscrowBook()
-        self._scopes: dict[tuple[str, str], _Scope] = {}
+        self.ledger = DepositLedger(self.config.match_horizon_blocks,
+                                    self.config.match_tolerance)
+        self.matched_releases = 0
+        self._scopes: dict[tuple[str, str], Scope] = {}
         self.skipped_scopes = 0
 
     async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
@@ -98,13 +84,20 @@ class BridgeDrainDetector(Detector):
         source = self.balances or (IndexedBalances(ctx.pool, ctx.chain_id)
                                    if ctx.pool is not None else None)
         outflows: dict[tuple[str, str], list[Outflow]] = {}
+        # a lock naming its recipient on the other side backs a release to that recipient
+        designated = {(f.tx_hash, f.escrow): f.recipient for f in flows
+                      if f.kind == "lock" and f.recipient}
         for tx_index, _, escrow, token, delta, tx, party in sorted(moves):
             await self.book.open(escrow, token, block.number, source)
             before = self.book.balance(escrow, token)
             if delta < 0:
                 share = -delta / before if before else None
+                match = self.ledger.release(party, -delta, block.number)
+                self.matched_releases += match.matched
                 outflows.setdefault((escrow, token), []).append(
-                    Outflow(tx, tx_index, party, -delta, share))
+                    Outflow(tx, tx_index, party, -delta, share, match))
+            elif party not in self.escrows:
+                self.ledger.deposit(designated.get((tx, escrow), party), delta, block.number)
             self.book.move(escrow, token, delta)
         findings = []
         for (escrow, token), outs in outflows.items():
@@ -160,24 +153,28 @@ class BridgeDrainDetector(Detector):
     def _judge(self, block: BlockBundle, ctx: DetectionContext, escrow: str, token: str,
                outs: list[Outflow]) -> Finding | None:
         cfg = self.config
-        scope = self._scopes.setdefault((escrow, token), _Scope())
+        scope = self._scopes.setdefault((escrow, token), Scope())
+        outs = [o for o in outs if not o.match.matched]  # a proven release is no signal
+        if not outs:
+            return None
         for o in outs:
-            scope.recent.append((block.number, o.tx_hash, o.amount))
+            scope.recent.append((block.number, o.tx_hash, o.amount, o.share or 0.0))
         while scope.recent and scope.recent[0][0] <= block.number - cfg.window_blocks:
             scope.recent.popleft()
-        count = len({tx for _, tx, _ in scope.recent})
+        count = len({r[1] for r in scope.recent})
+        series = len({r[1] for r in scope.recent if r[3] >= cfg.series_share})
         balance = self.book.balance(escrow, token)
-        window_sum = sum(a for _, _, a in scope.recent)
+        window_sum = sum(r[2] for r in scope.recent)
         window_share = window_sum / (balance + window_sum) if balance is not None and \
             balance + window_sum > 0 else None
-        share_limit = max(cfg.min_share, cfg.factor * _high_water(scope.share, 4.0))
-        amount_limit = (cfg.factor * 10 ** _high_water(scope.log_amount, 4.0)
+        share_limit = max(cfg.min_share, cfg.factor * high_water(scope.share, 4.0))
+        amount_limit = (cfg.factor * 10 ** high_water(scope.log_amount, 4.0)
                         if scope.log_amount.n >= cfg.min_samples else math.inf)
-        count_limit = max(float(cfg.min_count), 3.0 * _high_water(scope.rate, 3.0))
+        count_limit = max(float(cfg.min_count), 3.0 * high_water(scope.rate, 3.0))
         big = [o for o in outs if (o.share is not None and o.share >= share_limit)
                or o.amount >= amount_limit]
-        surge = count >= count_limit or (window_share is not None
-                                         and window_share >= cfg.min_window_share)
+        surge = count >= count_limit or series >= cfg.series_count or (
+            window_share is not None and window_share >= cfg.min_window_share)
         if not big and not surge:
             for o in outs:  # learn only from outflows that raised nothing
                 if o.share is not None:
@@ -186,11 +183,11 @@ class BridgeDrainDetector(Detector):
             scope.rate.update(float(count))
             return None
         flagged = outs if surge else big
-        return self._finding(block, ctx, escrow, token, scope, flagged, count, window_share,
-                             share_limit, amount_limit)
+        return self._finding(block, ctx, escrow, token, scope, flagged, count, series,
+                             window_share, share_limit, amount_limit)
 
     def _finding(self, block: BlockBundle, ctx: DetectionContext, escrow: str, token: str,
-                 scope: _Scope, flagged: list[Outflow], count: int,
+                 scope: Scope, flagged: list[Outflow], count: int, series: int,
                  window_share: float | None, share_limit: float, amount_limit: float
                  ) -> Finding:
         txs = tuple(dict.fromkeys(o.tx_hash for o in flagged))
@@ -202,19 +199,8 @@ class BridgeDrainDetector(Detector):
             shared.publish(Lead(o.tx_hash, o.tx_index, block.number, block.timestamp, token,
                                 o.recipient, o.amount, key, self.name))
         top_share = max((o.share for o in flagged if o.share is not None), default=None)
-        deltas = [FeatureDelta("outflow_txs_per_window", scope.rate.mean, float(count),
-                               f"outflow txs within {self.config.window_blocks} blocks")]
-        if top_share is not None:
-            deltas.insert(0, FeatureDelta("outflow_share_of_escrow", scope.share.mean, top_share,
-                                          f"one outflow took {top_share:.1%} of the escrow's "
-                                          f"balance (limit {share_limit:.1%})"))
-        if window_share is not None:
-            deltas.append(FeatureDelta("window_share_of_escrow", None, window_share,
-                                       "share of the balance drained within the window"))
-        if scope.log_amount.n:
-            top = max(o.amount for o in flagged)
-            deltas.append(FeatureDelta("outflow_amount", 10 ** scope.log_amount.mean, float(top),
-                                       "largest flagged outflow vs the typical one"))
+        deltas = drain_deltas(scope, flagged, count, series, window_share, share_limit,
+                              self.config.window_blocks)
         severe = (top_share or 0.0) >= 0.1 or (window_share or 0.0) >= 0.25
         known = top_share is not None or window_share is not None
         score = min(1.0, 0.7 + 2.0 * max(top_share or 0.0, window_share or 0.0)
@@ -232,9 +218,12 @@ class BridgeDrainDetector(Detector):
             chain_id=ctx.chain_id,
             entities=(escrow, *dict.fromkeys(o.recipient for o in flagged)),
             tx_hashes=txs, block_from=block.number, block_to=block.number,
-            deltas=tuple(deltas),
+            deltas=deltas,
             details={"correlation_key": key, "escrow": escrow, "token": token,
                      "outflows": [{"tx": o.tx_hash, "recipient": o.recipient,
-                                   "amount": str(o.amount), "share": o.share} for o in flagged],
+                                   "amount": str(o.amount), "share": o.share,
+                                   "matched": o.match.matched,
+                                   "recipient_prior_deposits": o.match.prior_deposits}
+                                  for o in flagged],
                      "amount_limit": None if math.isinf(amount_limit) else amount_limit},
         )

@@ -27,6 +27,7 @@ class BridgeEventSpec:
     token: str
     party: str
     amount: str
+    recipient: str = ""  # a lock's designated recipient on the other side, when it names one
 
     @property
     def topic0(self) -> str:
@@ -36,7 +37,7 @@ class BridgeEventSpec:
 BRIDGE_EVENTS: tuple[BridgeEventSpec, ...] = (
     # lock-and-release escrows (abis/lock_release_bridge.json, contracts-fixtures BridgeEscrow)
     BridgeEventSpec("Deposit(address,address,uint256,uint256,address,uint256)", "lock",
-                    "t1", "t2", "d0"),
+                    "t1", "t2", "d0", recipient="d2"),
     BridgeEventSpec("Withdrawal(address,address,uint256,uint256,uint256)", "release",
                     "t1", "t2", "d0"),
     BridgeEventSpec("Withdrawal(address,address,uint256,uint256,bytes32)", "release",
@@ -62,6 +63,7 @@ class BridgeFlow:
     tx_hash: str
     tx_index: int
     log_index: int
+    recipient: str = ""  # who the lock is for on the other side ("" = not named)
 
 
 def _word(log: LogRecord, where: str) -> bytes | None:
@@ -81,9 +83,11 @@ def bridge_flow(log: LogRecord) -> BridgeFlow | None:
                             _word(log, spec.amount))
     if token is None or party is None or amount is None:
         return None  # same topic0, other layout: not this event
+    recipient = _word(log, spec.recipient) if spec.recipient else None
     return BridgeFlow(spec.kind, log.address.lower(), "0x" + token[12:].hex(),
                       "0x" + party[12:].hex(), int.from_bytes(amount, "big"), log.tx_hash,
-                      log.tx_index, log.log_index)
+                      log.tx_index, log.log_index,
+                      "0x" + recipient[12:].hex() if recipient is not None else "")
 
 
 def bridge_flows(block: BlockBundle) -> list[BridgeFlow]:

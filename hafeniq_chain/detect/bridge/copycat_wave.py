@@ -26,7 +26,10 @@ from hafeniq_chain.detect.bridge.incident_links import links
 class CopycatSettings(DetectorSettings):
     """``[detect.copycat_wave]``: a wave is ``min_senders`` distinct senders of one calldata
     template within ``window_blocks`` (``ratio`` times the template's usual rate); with only
-    logs, ``min_txs`` transactions of one event shape within ``log_window_blocks``."""
+    logs, ``min_txs`` transactions of one event shape within ``log_window_blocks``. Members
+    who paid in before (and are paid at most ``entitled_multiple`` times that), and waves of
+    equal payouts each at most ``fixed_reward_share`` of the contract's balance, are
+    entitled claims, not replays."""
 
     window_blocks: int = Field(default=25, ge=1, le=10_000)
     min_senders: int = Field(default=5, ge=2, le=10_000)
@@ -34,19 +37,23 @@ class CopycatSettings(DetectorSettings):
     log_window_blocks: int = Field(default=10, ge=1, le=10_000)
     min_txs: int = Field(default=5, ge=2, le=10_000)
     quiet_blocks: int = Field(default=300, ge=1, le=1_000_000)
+    fixed_reward_share: float = Field(default=0.002, ge=0, le=1)
+    entitled_multiple: float = Field(default=10.0, ge=0)
 
 
 class CopycatWaveDetector(Detector):
     """Calldata waves when the block has transactions, event bursts when it has only logs."""
 
     name = "copycat_wave"
-    version = "2"
+    version = "3"
     triggers = Triggers(blocks=True)
     settings_model = CopycatSettings
 
     def __init__(self, config: CopycatSettings | None = None) -> None:
         cfg = self.config = config or CopycatSettings()
-        self.calls = CallWaveTracker(cfg.window_blocks, cfg.min_senders, cfg.ratio)
+        self.calls = CallWaveTracker(cfg.window_blocks, cfg.min_senders, cfg.ratio,
+                                     fixed_reward_share=cfg.fixed_reward_share,
+                                     entitled_multiple=cfg.entitled_multiple)
         self.logs = LogWaveTracker(cfg.log_window_blocks, cfg.min_txs, cfg.ratio,
                                    cfg.quiet_blocks)
         self._keys: OrderedDict[str, str] = OrderedDict()  # wave id -> correlation key
@@ -73,6 +80,15 @@ class CopycatWaveDetector(Detector):
         if hit.fresh_share is not None:
             deltas.append(FeatureDelta("fresh_sender_share", None, hit.fresh_share,
                                        "share of wave senders sending their first tx"))
+        if hit.entitled_share is not None:
+            deltas.append(FeatureDelta("entitled_share", None, hit.entitled_share,
+                                       "share of members who paid into the contract before "
+                                       "(stakers, depositors); only the others count"))
+        if hit.payout_share is not None:
+            deltas.append(FeatureDelta("payout_share_of_balance", None, hit.payout_share,
+                                       "median payout / the contract's balance before it "
+                                       f"(a fixed reward is at most "
+                                       f"{self.config.fixed_reward_share:.2%})"))
         score = min(1.0, 0.55 + hit.size / 40.0 + 0.15 * (hit.fresh_share or 0.0)
                     + (0.1 if hit.evidence == "calldata" else 0.0))
         what = ("replayed the same call with only an address swapped"

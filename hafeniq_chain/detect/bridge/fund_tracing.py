@@ -4,77 +4,86 @@ Why: drained funds are walked through fresh wallets minutes apart and then bridg
 peeled into many fresh addresses. Other detectors publish ``Lead``s (who received what in
 a flagged tx); this detector follows the token forward, hop by hop, over the transfers of
 the following blocks (plus a short buffer of recent blocks), bounded in hops, time,
-addresses per trace and live traces. A finding names the whole hop path.
+addresses per trace and live traces (``trace_walk``: hops across EOAs and contracts,
+splits, merges, swaps into other tokens). An exit is a deposit into any bridge (a lock
+event, a ``[[watch]]`` bridge, or any contract that emitted bridge events) or a labelled
+address (``entities.labels``, or an exploit/phishing address of an imported label feed, read
+through ``labelled_funds``: that exit raises LABELLED_ADDRESS); a finding names the whole hop
+path, in order.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict, deque
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Self
+
+from pydantic import Field
 
 from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Severity
 from hafeniq_chain.core.reasons import ReasonCode
-from hafeniq_chain.decode.records import BlockBundle, TransferRecord
+from hafeniq_chain.decode.records import BlockBundle
 from hafeniq_chain.detect.base import DetectionContext, Detector, DetectorSettings, Triggers
 from hafeniq_chain.detect.bridge.bridge_events import bridge_flows
 from hafeniq_chain.detect.bridge.incident_links import Lead, links
 from hafeniq_chain.detect.bridge.labelled_funds import LabelLookup, StoreLabels
+from hafeniq_chain.detect.bridge.trace_walk import Hop, Trace, WalkRules, walk_block
+
+if TYPE_CHECKING:
+    from hafeniq_chain.detect.settings import DetectionSettings
+
+_LABELS = """
+SELECT address, labels FROM entities WHERE chain_id = $1 AND address = ANY($2::text[])
+  AND cardinality(labels) > 0"""
 
 
 class TraceSettings(DetectorSettings):
     """Bounds: H hops, T seconds, and how much state a trace may hold."""
 
-    max_hops: int = 6
-    max_seconds: int = 2 * 3600
-    min_fraction: float = 0.01   # hops below this share of the lead amount are dust
-    peel_fresh: int = 5          # fresh addresses reached = a peel chain
-    max_addresses: int = 64      # per trace
-    max_traces: int = 256
-    buffer_blocks: int = 64      # recent blocks kept to catch up on a late lead
-    hub_fanout: int = 20         # senders with more recent recipients are not walked through
-
-
-@dataclass(frozen=True)
-class Hop:
-    """One step of a path: ``amount`` of the traced token from ``src`` to ``dst``."""
-
-    src: str
-    dst: str
-    tx_hash: str
-    block: int
-    amount: int
-
-    def as_dict(self) -> dict[str, object]:
-        return {"from": self.src, "to": self.dst, "tx": self.tx_hash, "block": self.block,
-                "amount": str(self.amount)}
-
-
-@dataclass
-class _Trace:
-    lead: Lead
-    paths: dict[str, tuple[Hop, ...]] = field(default_factory=dict)
-    fresh: set[str] = field(default_factory=set)
-    exits: set[str] = field(default_factory=set)
-    peel_reported: int = 0
+    max_hops: int = Field(default=6, ge=1, le=32)
+    max_seconds: int = Field(default=6 * 3600, ge=60)
+    min_fraction: float = Field(default=0.01, ge=0, le=1)  # smaller hops are dust
+    peel_fresh: int = Field(default=5, ge=2)     # fresh addresses reached = a peel chain
+    max_addresses: int = Field(default=64, ge=2)   # per trace
+    max_traces: int = Field(default=256, ge=1)
+    buffer_blocks: int = Field(default=64, ge=0)  # recent blocks kept to catch up on a lead
+    hub_fanout: int = Field(default=20, ge=1)  # senders with more recent recipients: hubs
+    # an address carrying a label starting with one of these is an exit (empty: any label)
+    exit_labels: tuple[str, ...] = ()
 
 
 class FundTracingDetector(Detector):
     """Follows leads to a bridge deposit (LAUNDERING_HOPS) or a fan-out (PEEL_CHAIN)."""
 
     name = "fund_tracing"
-    version = "1"
+    version = "2"
     settings_model = TraceSettings
     triggers = Triggers(blocks=True)
 
-    def __init__(self, config: TraceSettings | None = None,
-                 labels: LabelLookup | None = None) -> None:
+    def __init__(self, config: TraceSettings | None = None, watched: Sequence[str] = (),
+                 labels: LabelLookup | None = None,
+                 entity_labels: Mapping[str, Sequence[str]] | None = None) -> None:
         self.config = config or TraceSettings()
-        self.labels: LabelLookup = labels or StoreLabels()  # label feeds (labelled_funds.py)
-        self._traces: deque[_Trace] = deque()
+        self._traces: deque[Trace] = deque()
         self._buffer: deque[BlockBundle] = deque()
         self._first_seen: OrderedDict[str, int] = OrderedDict()
         self._fanout: dict[str, dict[str, int]] = {}  # sender -> recipient -> transfers
-        self._escrows: set[str] = set()  # bridges: exits, never walked through
+        # bridges: exits, never walked through (watched ones and any emitting bridge events)
+        self._escrows: set[str] = {a.lower() for a in watched}
+        self.labels: LabelLookup = labels or StoreLabels()  # label feeds (exploit, phishing)
+        # entities.labels of next hops (given up front for runs without a database)
+        self._labels: dict[str, tuple[str, ...]] = {a.lower(): tuple(v) for a, v in
+                                                    (entity_labels or {}).items()}
+        self._dangerous: dict[str, tuple[str, ...]] = {}  # label-feed exploit/phishing
+        cfg = self.config
+        self._rules = WalkRules(cfg.max_hops, cfg.min_fraction, cfg.max_addresses,
+                                cfg.hub_fanout)
+
+    @classmethod
+    def from_settings(cls, settings: DetectionSettings) -> Self:
+        """Bounds from ``[detect.fund_tracing]``; ``[[watch]]`` bridges are exits."""
+        return cls(settings.detect.fund_tracing,
+                   watched=[w.address for w in settings.watch if w.kind == "bridge"])
 
     async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
         self._remember(block)
@@ -83,36 +92,15 @@ class FundTracingDetector(Detector):
             trace = self._start(lead)
             for old in self._buffer:  # a lead from an earlier block catches up first
                 if lead.block <= old.number < block.number:
-                    findings += self._walk(old, [trace], ctx)
+                    findings += await self._walk(old, [trace], ctx)
         cutoff = block.timestamp - self.config.max_seconds
         while self._traces and self._traces[0].lead.timestamp < cutoff:
             self._traces.popleft()
-        findings += self._walk(block, list(self._traces), ctx)
-        return findings + await self._labelled(block, ctx)
+        findings += await self._walk(block, list(self._traces), ctx)
+        return findings
 
-    async def _labelled(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
-        """Traced funds landing on an address a label feed calls exploit or phishing."""
-        reached = [(t, a) for t in self._traces for a, path in t.paths.items()
-                   if path[-1].block == block.number and a not in t.exits and path[-1].src]
-        hits = await self.labels.dangerous(ctx, {a for _, a in reached})
-        out = []
-        for trace, address in reached:
-            if address in hits:
-                trace.exits.add(address)
-                path, what = trace.paths[address], "/".join(hits[address])
-                out.append(self._base(
-                    block, ctx, trace, path, "labelled_destination", ReasonCode.LABELLED_ADDRESS,
-                    0.9, f"funds of flagged tx {trace.lead.tx_hash} reached {address}, "
-                    f"labelled {what}, after {len(path) - 1} hop(s)",
-                    (FeatureDelta("hops_to_labelled", None, float(len(path) - 1),
-                                  f"transfer hops to a known {what} address"),),
-                    {"labels": hits[address], "labelled_address": address}))
-        return out
-
-    def _start(self, lead: Lead) -> _Trace:
-        trace = _Trace(lead)
-        trace.paths[lead.holder] = (Hop("", lead.holder, lead.tx_hash, lead.block,
-                                        lead.amount),)
+    def _start(self, lead: Lead) -> Trace:
+        trace = Trace.start(lead)
         self._traces.append(trace)
         while len(self._traces) > self.config.max_traces:
             self._traces.popleft()
@@ -139,50 +127,52 @@ class FundTracingDetector(Detector):
                     if not sent:
                         del self._fanout[t.from_addr]
 
-    def _walk(self, block: BlockBundle, traces: list[_Trace], ctx: DetectionContext
-              ) -> list[Finding]:
+    def _labelled_exit(self, address: str) -> bool:
+        if address in self._dangerous:  # a known exploit or phishing address is always one
+            return True
+        labels = self._labels.get(address, ())
+        wanted = self.config.exit_labels
+        return any(not wanted or lb.startswith(wanted) for lb in labels)
+
+    async def _load_labels(self, block: BlockBundle, traces: list[Trace],
+                           ctx: DetectionContext) -> None:
+        """Labels (exchange, mixer, sanctioned, ...) of this block's candidate next hops."""
+        tainted = {a for tr in traces for a in tr.paths}
+        hops = {t.to_addr for t in block.transfers if t.from_addr in tainted}
+        found = await self.labels.dangerous(ctx, hops - set(self._dangerous))
+        self._dangerous.update({a: tuple(v) for a, v in found.items()})
+        wanted = sorted(hops - set(self._labels))
+        if wanted and ctx.pool is not None:
+            rows = await ctx.pool.fetch(_LABELS, ctx.chain_id, wanted)
+            self._labels.update({r["address"]: tuple(r["labels"]) for r in rows})
+
+    async def _walk(self, block: BlockBundle, traces: list[Trace], ctx: DetectionContext
+                    ) -> list[Finding]:
         if not traces:
             return []
+        await self._load_labels(block, traces, ctx)
         locks = {(f.tx_hash, f.escrow) for f in bridge_flows(block) if f.kind == "lock"}
-        holding: dict[str, list[_Trace]] = {}  # tainted address -> traces it belongs to
-        for trace in traces:
-            for address in trace.paths:
-                holding.setdefault(address, []).append(trace)
+
+        def is_exit(address: str, tx: str) -> bool:
+            return (tx, address) in locks or address in self._escrows \
+                or self._labelled_exit(address)
+
         findings = []
-        for t in sorted(block.transfers, key=lambda t: (t.tx_index, t.position)):
-            for trace in holding.get(t.from_addr, ()):
-                hop = self._follow(trace, t, block)
-                if hop is None:
-                    continue
-                holding.setdefault(t.to_addr, []).append(trace)
-                if (t.tx_hash, t.to_addr) in locks and t.to_addr not in trace.exits:
-                    trace.exits.add(t.to_addr)
-                    findings.append(self._exit_finding(block, ctx, trace, t.to_addr))
-                elif len(trace.fresh) >= self.config.peel_fresh * (trace.peel_reported + 1):
-                    trace.peel_reported += 1
-                    findings.append(self._peel_finding(block, ctx, trace))
+        steps = walk_block(block, traces, self._rules, is_exit,
+                           lambda a: len(self._fanout.get(a, ())))
+        for trace, hop, exit_ in steps:
+            if self._first_seen.get(hop.dst, block.number) >= trace.lead.block:
+                trace.fresh.add(hop.dst)
+            if exit_ and hop.dst not in trace.exits:
+                trace.exits.add(hop.dst)
+                findings.append(self._exit_finding(block, ctx, trace, hop.dst))
+            elif not exit_ and len(trace.fresh) >= self.config.peel_fresh * (
+                    trace.peel_reported + 1):
+                trace.peel_reported += 1
+                findings.append(self._peel_finding(block, ctx, trace))
         return findings
 
-    def _follow(self, trace: _Trace, t: TransferRecord, block: BlockBundle) -> Hop | None:
-        cfg, lead = self.config, trace.lead
-        path = trace.paths.get(t.from_addr)
-        if path is None or t.token != lead.token or t.to_addr in trace.paths \
-                or t.from_addr in self._escrows:
-            return None
-        if (block.number, t.tx_index) <= (lead.block, lead.tx_index):
-            return None
-        if len(path) > cfg.max_hops or len(trace.paths) >= cfg.max_addresses \
-                or block.timestamp > lead.timestamp + cfg.max_seconds \
-                or t.amount < cfg.min_fraction * lead.amount \
-                or len(self._fanout.get(t.from_addr, ())) > cfg.hub_fanout:
-            return None
-        hop = Hop(t.from_addr, t.to_addr, t.tx_hash, block.number, t.amount)
-        trace.paths[t.to_addr] = (*path, hop)
-        if self._first_seen.get(t.to_addr, block.number) >= lead.block:
-            trace.fresh.add(t.to_addr)
-        return hop
-
-    def _base(self, block: BlockBundle, ctx: DetectionContext, trace: _Trace,
+    def _base(self, block: BlockBundle, ctx: DetectionContext, trace: Trace,
               path: tuple[Hop, ...], kind: str, code: ReasonCode, score: float, summary: str,
               deltas: tuple[FeatureDelta, ...], extra: dict[str, object]) -> Finding:
         lead = trace.lead
@@ -200,26 +190,44 @@ class FundTracingDetector(Detector):
                      "hops": [h.as_dict() for h in path], **extra},
         )
 
-    def _exit_finding(self, block: BlockBundle, ctx: DetectionContext, trace: _Trace,
-                      escrow: str) -> Finding:
-        path = trace.paths[escrow]
-        lead, hops = trace.lead, len(path) - 1
+    def _exit_finding(self, block: BlockBundle, ctx: DetectionContext, trace: Trace,
+                      exit_: str) -> Finding:
+        path = trace.paths[exit_]
+        lead, hops = trace.lead, trace.transfers(path)
         minutes = (block.timestamp - lead.timestamp) / 60
-        share = path[-1].amount / max(1, lead.amount)
+        same_token = path[-1].token == lead.token
+        share = path[-1].amount / max(1, lead.amount) if same_token else None
+        swaps = sum(1 for h in path if h.via)
+        dangerous = self._dangerous.get(exit_, ())
+        labels = dangerous or self._labels.get(exit_, ())
+        where = f"labelled address {exit_} ({', '.join(labels)})" if labels and \
+            exit_ not in self._escrows else f"bridge deposit on {exit_}"
+        deltas = [FeatureDelta("hops_to_bridge", None, float(hops),
+                               "transfer hops from the lead"),
+                  FeatureDelta("minutes_to_bridge", None, minutes, "minutes from the lead tx"),
+                  FeatureDelta("swaps_on_path", None, float(swaps),
+                               "swaps into other tokens along the path")]
+        if share is not None:
+            deltas.append(FeatureDelta("share_bridged", None, share,
+                                       "share of the lead amount reaching the exit"))
+        score = min(1.0, 0.75 + 0.05 * hops + 0.1 * min(share if share is not None else 1.0,
+                                                       1.0))
+        kind, code, extra = "laundering_hops", ReasonCode.LAUNDERING_HOPS, {}
+        if dangerous:  # a label feed's exploit/phishing address: a reason code of its own
+            kind, code, score = "labelled_destination", ReasonCode.LABELLED_ADDRESS, max(score,
+                                                                                      0.9)
+            extra = {"labels": list(dangerous), "labelled_address": exit_}
         return self._base(
-            block, ctx, trace, path, "laundering_hops", ReasonCode.LAUNDERING_HOPS,
-            min(1.0, 0.75 + 0.05 * hops + 0.1 * min(share, 1.0)),
-            f"funds of flagged tx {lead.tx_hash} reached bridge deposit on {escrow} after "
-            f"{hops} hop(s) in {minutes:.0f} min",
-            (FeatureDelta("hops_to_bridge", None, float(hops), "transfer hops from the lead"),
-             FeatureDelta("minutes_to_bridge", None, minutes, "minutes from the lead tx"),
-             FeatureDelta("share_bridged", None, share, "share of the lead amount bridged")),
-            {"exit_escrow": escrow})
+            block, ctx, trace, path, kind, code, score,
+            f"funds of flagged tx {lead.tx_hash} reached {where} after {hops} hop(s)"
+            f"{f' and {swaps} swap(s)' if swaps else ''} in {minutes:.0f} min",
+            tuple(deltas), {"exit_escrow": exit_, "exit_labels": list(labels), **extra})
 
-    def _peel_finding(self, block: BlockBundle, ctx: DetectionContext, trace: _Trace
+    def _peel_finding(self, block: BlockBundle, ctx: DetectionContext, trace: Trace
                       ) -> Finding:
         fresh = sorted(trace.fresh)
-        hops = tuple(dict.fromkeys(h for a in fresh for h in trace.paths[a]))
+        on_paths = {h for a in fresh for h in trace.paths[a]}
+        hops = tuple(h for h in trace.order if h in on_paths)  # in the order they happened
         return self._base(
             block, ctx, trace, hops, "peel_chain", ReasonCode.PEEL_CHAIN,
             min(1.0, 0.6 + 0.03 * len(fresh)),

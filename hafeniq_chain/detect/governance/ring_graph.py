@@ -1,8 +1,8 @@
 """Finding a voting ring in a bounded funding graph: pure functions over networkx.
 
-Why separate from the detector: the rule (fresh, recently delegating voters who voted alike
-and are all reachable from one non-hub funder within k hops) is the part worth testing on
-plain data; the detector only gathers the votes, entity facts and subgraph from Postgres.
+Why separate from the detector: finding the candidate (voters who voted alike and are all
+reachable from one non-hub funder within k hops) is worth testing on plain data; the
+detector only gathers the votes and the subgraph from Postgres.
 Hubs (exchanges, deployers, routers, token contracts, the zero address) fund everyone, so
 they never count as a shared source.
 """
@@ -10,29 +10,24 @@ they never count as a shared source.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
+from pydantic import Field
 
 from hafeniq_chain.detect.base import DetectorSettings
 from hafeniq_chain.detect.governance.events import Vote
 
 
-@dataclass(frozen=True)
-class VoterFacts:
-    """What the entity graph knows of one voter: when it appeared and last delegated."""
-
-    first_seen_block: int | None
-    last_delegation_block: int | None
-
-
 class RingRule(DetectorSettings):
-    """Thresholds: ``fresh_blocks`` bounds both wallet age and delegation age."""
+    """How a candidate ring is found: ``min_members`` voters within ``hops`` of one funder.
 
-    hops: int = 2
-    fresh_blocks: int = 7_200  # about one day of 12-second blocks
-    min_members: int = 3
+    Whether it is a ring is ``ring_evidence.judge_ring``'s call.
+    """
+
+    hops: int = Field(default=2, ge=1, le=4)
+    min_members: int = Field(default=3, ge=2)
 
 
 @dataclass(frozen=True)
@@ -45,21 +40,6 @@ class Ring:
     votes: tuple[Vote, ...]
 
 
-def eligible_voters(votes: Sequence[Vote], facts: Mapping[str, VoterFacts], at_block: int,
-                    rule: RingRule) -> list[str]:
-    """Voters created and delegating within ``fresh_blocks`` of ``at_block``, vote order."""
-    horizon = at_block - rule.fresh_blocks
-    out: list[str] = []
-    for v in votes:
-        f = facts.get(v.voter)
-        if f is None or v.voter in out:
-            continue
-        if f.first_seen_block is not None and f.first_seen_block >= horizon \
-                and f.last_delegation_block is not None and f.last_delegation_block >= horizon:
-            out.append(v.voter)
-    return out
-
-
 def funding_graph(edges: Iterable[tuple[str, str]], hubs: set[str]) -> nx.DiGraph:
     """Directed src -> dst funding edges without the hubs (they link everyone)."""
     graph = nx.DiGraph()
@@ -69,7 +49,7 @@ def funding_graph(edges: Iterable[tuple[str, str]], hubs: set[str]) -> nx.DiGrap
 
 def find_ring(votes: Sequence[Vote], eligible: Sequence[str], graph: nx.DiGraph,
               rule: RingRule) -> Ring | None:
-    """The funder reaching most eligible voters within ``hops`` (ties: earliest address)."""
+    """The funder reaching most ``eligible`` voters within ``hops`` (ties: earliest address)."""
     reach: Counter[str] = Counter()
     present = [v for v in eligible if v in graph]
     if len(present) < rule.min_members:

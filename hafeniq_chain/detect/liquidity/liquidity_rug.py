@@ -1,11 +1,15 @@
-"""Liquidity rugs: most of a young pool's liquidity pulled soon after it was added.
+"""Liquidity rugs: most of a young pool's liquidity pulled by its creator, buyers stranded.
 
 Why: a rug pull creates a pool, lets buyers in, then removes the liquidity, leaving buyers
 with an unsellable token. Two moments are visible (pool state from ``liquidity_pools``):
 the holder of most of a young, traded pool's LP tokens approving someone (a router) to
 move them, the step right before a router removal ("imminent"); and the ``Burn`` that
-removes most of the reserves. A pool life far shorter than the learned age of pools at
-ordinary removals adds ``POOL_CADENCE_ANOMALY``.
+removes most of the reserves. Each is graded (``grade``): the share removed (can buyers
+still exit?), who removes (the creator or whom it passed LP tokens to, vs a later LP),
+how many others traded, times a youth factor that decays smoothly with the pool's age, so
+a removal at 23 h and one at 25 h score almost the same and an LP exit after days or
+weeks scores low. A pool life far shorter than the learned age of pools at ordinary
+removals adds ``POOL_CADENCE_ANOMALY``.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.core.stats import Ewma
 from hafeniq_chain.decode.normalize import TRANSFER_TOPIC
 from hafeniq_chain.decode.records import BlockBundle, LogRecord
-from hafeniq_chain.detect.base import DetectionContext, Detector, DetectorSettings, Triggers
+from hafeniq_chain.detect.base import DetectionContext, Detector, Triggers
 from hafeniq_chain.detect.liquidity.pools import (
     APPROVAL,
     BURN,
@@ -27,21 +31,15 @@ from hafeniq_chain.detect.liquidity.pools import (
     topic_address,
     words,
 )
-
-
-class RugSettings(DetectorSettings):
-    """What counts as most of the liquidity, young, and fast."""
-
-    min_removed: float = 0.7     # share of reserves removed (or LP supply approved) at once
-    max_age_s: int = 24 * 3600   # "shortly after being added"
-    fast_life_s: int = 3600      # a whole pool life shorter than this is abnormal cadence
+from hafeniq_chain.detect.liquidity.rug_grade import RugGrade, grade
+from hafeniq_chain.detect.liquidity.rug_grade import RugSettings as RugSettings
 
 
 class LiquidityRugDetector(Detector):
     """Flags the approval before, and the Burn of, most of a young pool's liquidity."""
 
     name = "liquidity_rug"
-    version = "1"
+    version = "2"
     settings_model = RugSettings
     triggers = Triggers(blocks=True, topics=POOL_TOPICS | {TRANSFER_TOPIC, APPROVAL})
 
@@ -74,46 +72,51 @@ class LiquidityRugDetector(Detector):
                 findings.append(found)
         return findings
 
-    def _young(self, pool: Pool, now: int) -> int | None:
-        """Seconds since the pool's birth when it is young enough to rug, else None."""
-        if pool.born_ts is None or now - pool.born_ts > self.config.max_age_s:
-            return None
-        return now - pool.born_ts
+    def _traders(self, pool: Pool) -> int:
+        return len(pool.swappers - pool.creator_side)
 
     def _approval(self, block: BlockBundle, ctx: DetectionContext, lg: LogRecord,
                   pool: Pool) -> Finding | None:
-        age, value = self._young(pool, block.timestamp), words(lg, 1)
-        owner = topic_address(lg, 1)
+        value, owner = words(lg, 1), topic_address(lg, 1)
         share = pool.lp_share(owner)
-        if age is None or value is None or pool.warned or not pool.swaps \
+        if pool.born_ts is None or value is None or pool.warned or not pool.swaps \
                 or share < self.config.min_removed \
                 or value[0] < self.config.min_removed * pool.lp.get(owner, 0):
             return None
+        age = block.timestamp - pool.born_ts
+        g = grade(self.config, share, age, owner in pool.creator_side, self._traders(pool))
+        if g.score < self.config.min_score:
+            return None
         pool.warned = True
-        return self._finding(block, ctx, lg, pool, owner, share, age, imminent=True)
+        return self._finding(block, ctx, lg, pool, owner, share, age, g, imminent=True)
 
     def _burn(self, block: BlockBundle, ctx: DetectionContext, lg: LogRecord, pool: Pool,
               sender: str | None) -> Finding | None:
-        amounts, age = words(lg, 2), self._young(pool, block.timestamp)
+        amounts = words(lg, 2)
         if not amounts or pool.born_ts is None:
             return None
         removed = max(a / (a + r) if a + r else 0.0
                       for a, r in zip(amounts, pool.reserves, strict=True))
-        if removed < self.config.min_removed or age is None:
-            # learn only from removals that raised nothing
-            self.lifetime.update(math.log10(max(block.timestamp - pool.born_ts, 1)))
-            return None
+        age = block.timestamp - pool.born_ts
+        if removed < self.config.min_removed:
+            return None  # buyers keep most of the liquidity to exit into
         rugger = sender or topic_address(lg, 1)
-        return self._finding(block, ctx, lg, pool, rugger, removed, age, imminent=False)
+        g = grade(self.config, removed, age, rugger in pool.creator_side,
+                  self._traders(pool))
+        if g.score < self.config.min_score:  # learn from removals that raised nothing
+            self.lifetime.update(math.log10(max(age, 1)))
+            return None
+        return self._finding(block, ctx, lg, pool, rugger, removed, age, g, imminent=False)
 
     def _finding(self, block: BlockBundle, ctx: DetectionContext, lg: LogRecord, pool: Pool,
-                 actor: str, share: float, age: int, *, imminent: bool) -> Finding:
+                 actor: str, share: float, age: int, g: RugGrade, *, imminent: bool
+                 ) -> Finding:
         learned_fast = self.lifetime.n >= 10 and \
             math.log10(max(age, 1)) < self.lifetime.mean - 3 * self.lifetime.std
         fast = age < self.config.fast_life_s or learned_fast
         codes = (ReasonCode.LIQUIDITY_RUG,) + ((ReasonCode.POOL_CADENCE_ANOMALY,) if fast else ())
-        score = min(1.0, (0.45 if imminent else 0.6) + 0.25 * share
-                    + 0.02 * min(pool.swaps, 10) + 0.05 * fast)
+        cfg = self.config
+        score = min(1.0, g.score * (0.85 if imminent else 1.0))
         what = (f"holder of {share:.0%} of the LP tokens approved moving them" if imminent
                 else f"{share:.0%} of the reserves removed")
         deltas = (
@@ -124,12 +127,22 @@ class LiquidityRugDetector(Detector):
                          "pools at a removal"),
             FeatureDelta("swaps_before_removal", None, float(pool.swaps),
                          f"swaps by {len(pool.swappers)} address(es) since the pool's birth"),
+            FeatureDelta("youth", None, g.youth,
+                         f"1 / (1 + (age / {cfg.age_scale_s // 3600} h)^2): no cliff"),
+            FeatureDelta("buyers_stranded", None, g.stranded,
+                         f"{1 - share:.0%} of the liquidity left for buyers to exit into"),
+            FeatureDelta("removed_by_creator", None, g.creator,
+                         "1 = the pool's first LP (or whom it passed LP tokens to) removed"),
+            FeatureDelta("traders_other_than_creator", None, float(self._traders(pool)),
+                         "addresses that traded in the pool, the creator's excluded"),
         )
+        severity = Severity.CRITICAL if score >= cfg.critical_score and not imminent else \
+            Severity.HIGH if score >= cfg.high_score else Severity.MEDIUM
         kind = "liquidity_rug_imminent" if imminent else "liquidity_rug"
         return Finding(
             detector=self.name, detector_version=self.version, kind=kind, score=score,
             confidence=ConfidenceBand(max(0.0, score - 0.15), score),
-            severity=Severity.HIGH if imminent or not pool.swaps else Severity.CRITICAL,
+            severity=severity,
             reason_codes=codes,
             summary=f"pool {lg.address}: {what} {age}s after its first liquidity, after "
                     f"{pool.swaps} swap(s)",

@@ -52,6 +52,7 @@ class Pool:
     swappers: set[str] = field(default_factory=set)
     lp: dict[str, int] = field(default_factory=dict)  # LP holders (complete if born seen)
     warned: bool = False  # an imminent-rug finding was raised
+    creator_side: set[str] = field(default_factory=set)  # first LP + whom it passed LP to
 
     def lp_share(self, holder: str) -> float:
         supply = sum(self.lp.values())
@@ -89,6 +90,9 @@ class PoolBook:
             w = words(log, 2)
             if w and pool.born_block is None and tuple(w) == pool.reserves:
                 pool.born_block, pool.born_ts, pool.born_tx = number, timestamp, log.tx_hash
+                pool.creator_side |= {h for h, v in pool.lp.items() if v > 1000}
+                if swapper:
+                    pool.creator_side.add(swapper)
         elif log.topic0 == V2_SWAP:
             pool.swaps += 1
             if len(pool.swappers) < self.max_holders:
@@ -99,6 +103,9 @@ class PoolBook:
                 self._move(pool, topic_address(log, 1), topic_address(log, 2), w[0])
 
     def _move(self, pool: Pool, src: str, dst: str, amount: int) -> None:
+        if src in pool.creator_side and dst != ZERO_ADDRESS \
+                and len(pool.creator_side) < self.max_holders:
+            pool.creator_side.add(dst)  # LP tokens handed on stay the creator's
         if src != ZERO_ADDRESS:
             pool.lp[src] = pool.lp.get(src, 0) - amount
         if dst != ZERO_ADDRESS and (dst in pool.lp or len(pool.lp) < self.max_holders):
