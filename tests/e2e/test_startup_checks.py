@@ -104,7 +104,10 @@ async def test_each_bad_start_is_one_line_within_seconds(
     lines = {}
     for name, (code, err, took) in zip(cases, results, strict=True):
         lines[name] = one_clear_line(err)
-        assert code == 1 and took < 30, (name, code, took, err[-2000:])
+        # NOTE: ~4 s on an idle machine, mostly imports (the probe is bounded at 5 s, the
+        # database at 10 s); the bound allows a loaded CI box yet fails the old behaviour
+        # (retrying for minutes until the error budget ran out).
+        assert code == 1 and took < 90, (name, code, took, err[-2000:])
     assert "cannot be reached (connection refused)" in lines["unreachable node"]
     assert "--wait" in lines["unreachable node"]
     assert "not a JSON-RPC endpoint" in lines["web page"]
