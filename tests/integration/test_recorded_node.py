@@ -24,7 +24,7 @@ from hafeniq_chain.chain.recorded_node import NodeProfile, RecordedNode
 from hafeniq_chain.chain.rpc import RpcClient, RpcError
 from hafeniq_chain.chain.subscriptions import Subscriber
 from hafeniq_chain.config import load_settings
-from hafeniq_chain.daemon import Daemon
+from hafeniq_chain.daemon import Daemon, DaemonHalted
 from tests.support.real_rpc import assert_stored, real_rpc_blocks
 
 pytestmark = pytest.mark.timeout(60)
@@ -227,3 +227,21 @@ async def test_follower_repairs_a_reorg_of_real_blocks(shared_data: Path,
     orphaned = [tx["hash"] for b in chain[2:] for tx in b.block["transactions"]]
     assert await pool.fetchval("SELECT count(*) FROM transactions WHERE hash = ANY($1)",
                                orphaned) == 0
+
+
+async def test_daemon_halts_at_start_when_traces_are_wanted_but_missing(
+        shared_data: Path, pool: asyncpg.Pool) -> None:
+    """fetch_traces on a node like ganache (no trace_block, no debug_traceBlockByNumber):
+    the daemon stops at start with the reason (the CLI prints it as "daemon halted ..."),
+    instead of failing every block."""
+    blocks = real_rpc_blocks(shared_data)[:2]
+    async with RecordedNode(blocks, revealed=2, profile=NodeProfile.like("ganache")) as node:
+        settings = load_settings(None, **{"chain.rpc_urls": [node.ws_url], "chain.chain_id": 1,
+                                          "chain.fetch_traces": True, "api.enabled": False})
+        daemon = Daemon(settings, pool, start_block=0)
+        with pytest.raises(ExceptionGroup) as raised:
+            await asyncio.wait_for(daemon.run(), 20)
+    halted = raised.value.exceptions[0]
+    assert isinstance(halted, DaemonHalted)
+    assert "neither trace_block nor debug_traceBlockByNumber" in str(halted)
+    assert await pool.fetchval("SELECT count(*) FROM blocks") == 0
