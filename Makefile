@@ -35,7 +35,7 @@ $(NODES):
 	echo '{"private": true}' > tools/nodes/package.json
 	echo 'module.exports = { networks: { hardhat: { chainId: 31337 } } };' \
 		> tools/nodes/hardhat.config.js
-	cd tools/nodes && npm install --no-audit --no-fund --no-save --no-package-lock \
+	cd tools/nodes && npm install --no-audit --no-fund --no-save --no-package-lock --loglevel=error \
 		hardhat@$(HARDHAT_VERSION) ganache@$(GANACHE_VERSION) >/dev/null
 	test -x $(NODES) && test -x tools/nodes/node_modules/.bin/ganache
 

@@ -130,6 +130,10 @@ class Daemon:
         if self.subscriber is not None:
             caps["subscriptions"] = {**self.subscriber.capabilities,
                                      "mempool": self.subscriber.mempool}
+        else:  # http URLs only: polled, no pending feed
+            mempool = "unavailable" if self.settings.chain.mempool else "off"
+            caps["subscriptions"] = {"newHeads": False, "pending": mempool, "mempool": mempool,
+                                     "polling_s": self.settings.chain.poll_interval_s}
         return caps
 
     async def _probe_capabilities(self) -> None:

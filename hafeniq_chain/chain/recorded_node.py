@@ -187,6 +187,19 @@ class RecordedNode:
             await self._notify("logs", self.index.logs_of(block))
         return self.index.head
 
+    async def reorg_async(self, blocks: Sequence[RecordedBlock]) -> int:
+        """Replace the chain from the lowest of ``blocks`` on (e.g. ``contiguous(...,
+        parent_hash=<ancestor hash>, salt="b")``); ``newHeads`` for each new block, as a
+        node does when it switches branch. Returns the new head."""
+        self.index.replace_from(blocks)
+        for block in sorted(b.number for b in blocks):
+            await self._notify("newHeads", [(self.index.header_bytes(block), {})])
+        return self.index.head
+
+    def reorg(self, blocks: Sequence[RecordedBlock]) -> int:
+        """``reorg_async`` from another thread (``with`` mode)."""
+        return int(self._call(self.reorg_async(blocks)))
+
     async def announce_pending_async(self) -> int:
         """Send the next unrevealed block's transactions as pending, without revealing it."""
         upcoming = self.index.upcoming(1)

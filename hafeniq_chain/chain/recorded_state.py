@@ -172,6 +172,24 @@ class RecordedIndex:
     def reveal_to(self, count: int) -> None:
         self.revealed = max(self.revealed, min(count, len(self.numbers)))
 
+    def replace_from(self, blocks: Sequence[RecordedBlock]) -> None:
+        """A reorg: every block from the lowest of ``blocks`` on is replaced by ``blocks``,
+        all revealed; the orphaned blocks and their transactions are gone."""
+        first = min(b.number for b in blocks)
+        for gone in (b for b in self.recorded if b.number >= first):
+            self.by_hash.pop(gone.hash, None)
+            self.served.pop(gone.number, None)
+            for tx in gone.block.get("transactions") or []:
+                self.txs.pop(tx["hash"].lower(), None)
+        kept = [b for b in self.recorded if b.number < first]
+        self.recorded = kept + sorted(blocks, key=lambda b: b.number)
+        self.numbers = [b.number for b in self.recorded]
+        self.position = {n: i for i, n in enumerate(self.numbers)}
+        for block in blocks:
+            self.served[block.number] = self._serve(block)
+            self.by_hash[block.hash] = block.number
+        self.revealed = len(self.numbers)
+
     def upcoming(self, count: int) -> list[int]:
         return self.numbers[self.revealed:self.revealed + count]
 

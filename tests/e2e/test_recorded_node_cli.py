@@ -110,21 +110,6 @@ async def test_run_follows_real_blocks_as_they_appear(shared_data: Path, empty_d
         await conn.close()
 
 
-async def test_run_without_any_tracing_method_stops_with_one_clear_line(
-        shared_data: Path, empty_dsn: str) -> None:
-    """fetch_traces on a node like ganache (no trace_block, no debug_traceBlockByNumber):
-    the daemon stops at start with the reason, instead of failing every block."""
-    blocks = real_rpc_blocks(shared_data)[:2]
-    with RecordedNode(blocks, revealed=2, profile=NodeProfile.like("ganache")) as node:
-        daemon = start_daemon(empty_dsn, node.ws_url, "0", HAFENIQ_CHAIN__FETCH_TRACES="true")
-        _, err = await asyncio.to_thread(daemon.communicate, timeout=60)
-    assert daemon.returncode == 1
-    text = err.decode()
-    assert "daemon halted" in text
-    assert "neither trace_block nor debug_traceBlockByNumber" in text
-    assert "Traceback" not in text
-
-
 async def test_backfill_without_any_tracing_method_says_why(shared_data: Path,
                                                             empty_dsn: str) -> None:
     """Backfill honours chain.fetch_traces; on a node without any tracing method it stops

@@ -16,6 +16,9 @@ import asyncpg
 import pytest
 from web3 import Web3
 
+from hafeniq_chain.chain.capabilities import probe
+from hafeniq_chain.chain.rpc import RpcClient
+from hafeniq_chain.chain.trace_source import TracesUnavailable
 from hafeniq_chain.config import load_settings
 from hafeniq_chain.daemon import Daemon
 from hafeniq_chain.store.database import create_pool
@@ -54,12 +57,12 @@ async def _wait(predicate: Any, within_s: float, what: str) -> None:
 
 
 async def _follow(url: str, chain_id: int, pool: asyncpg.Pool, head: int | None,
-                  w3: Web3) -> tuple[dict[str, Any], int]:
+                  w3: Web3, fetch_traces: bool = False) -> tuple[dict[str, Any], int]:
     """Run the daemon on ``url`` (sending the traffic once it is subscribed when ``head``
     is None) until the head is stored; its capabilities and the head."""
     settings = load_settings(None, **{
         "chain.rpc_urls": [url], "chain.chain_id": chain_id,
-        "chain.poll_interval_s": 0.2, "api.enabled": False})
+        "chain.poll_interval_s": 0.2, "api.enabled": False, "chain.fetch_traces": fetch_traces})
     daemon = Daemon(settings, pool, start_block=0)
     task = asyncio.create_task(daemon.run())
     try:
@@ -101,6 +104,15 @@ async def test_daemon_follows_node(kind: str, pool: asyncpg.Pool, pg_server: str
     chain_id = CHAIN_IDS[kind]
     with dev_node(kind) as node:
         w3 = Web3(Web3.HTTPProvider(node.http_url))
+        rpc = RpcClient([node.http_url])
+        try:
+            if kind == "anvil":
+                assert (await probe(rpc, fetch_traces=True)).traces == "trace_block"
+            else:  # the daemon would stop at start with this, not fail block after block
+                with pytest.raises(TracesUnavailable):
+                    await probe(rpc, fetch_traces=True)
+        finally:
+            await rpc.close()
         caps, head = await _follow(node.ws_url, chain_id, pool, None, w3)
         blocks = [w3.eth.get_block(n, full_transactions=True) for n in range(head + 1)]
         receipts = {tx["hash"].to_0x_hex(): w3.eth.get_transaction_receipt(tx["hash"])
@@ -109,8 +121,13 @@ async def test_daemon_follows_node(kind: str, pool: asyncpg.Pool, pg_server: str
             http_pool = await create_pool(dsn, min_size=1, max_size=5)
             try:
                 await migrate(http_pool)
-                http_caps, _ = await _follow(node.http_url, chain_id, http_pool, head, w3)
+                # traces where the node has them (Anvil): internal calls stored
+                http_caps, _ = await _follow(node.http_url, chain_id, http_pool, head, w3,
+                                             fetch_traces=kind == "anvil")
                 await _assert_copy(http_pool, blocks, receipts)
+                internal = await http_pool.fetchval(
+                    "SELECT count(*) FROM calls WHERE trace_address <> ''")
+                assert (internal > 0) is (kind == "anvil")
                 assert await http_pool.fetchval(
                     "SELECT count(*) FROM transactions WHERE private") == 0
             finally:
@@ -120,7 +137,8 @@ async def test_daemon_follows_node(kind: str, pool: asyncpg.Pool, pg_server: str
         assert found["block_receipts"] == EXPECTED[kind]["block_receipts"]
     assert caps["subscriptions"]["newHeads"] is True
     assert caps["subscriptions"]["mempool"] in EXPECTED[kind]["mempool"]
-    assert "subscriptions" not in http_caps or not http_caps["subscriptions"]
+    assert http_caps["subscriptions"]["newHeads"] is False
+    assert http_caps["subscriptions"]["mempool"] == "unavailable"
     await _assert_copy(pool, blocks, receipts)
     # every transaction was seen pending (full or looked up by hash) before or after
     # its block: the pending feed worked on each node

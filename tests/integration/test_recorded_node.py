@@ -17,13 +17,14 @@ import orjson
 import pytest
 
 from hafeniq_chain.chain.backfill import backfill
+from hafeniq_chain.chain.follower import Follower
 from hafeniq_chain.chain.indexer import BlockIndexer
 from hafeniq_chain.chain.recorded_blocks import RecordedBlock, contiguous
 from hafeniq_chain.chain.recorded_node import NodeProfile, RecordedNode
 from hafeniq_chain.chain.rpc import RpcClient, RpcError
 from hafeniq_chain.chain.subscriptions import Subscriber
 from hafeniq_chain.config import load_settings
-from hafeniq_chain.daemon import Daemon
+from hafeniq_chain.daemon import Daemon, DaemonHalted
 from tests.support.real_rpc import assert_stored, real_rpc_blocks
 
 pytestmark = pytest.mark.timeout(60)
@@ -200,3 +201,47 @@ async def test_no_private_flags_when_the_mempool_is_unavailable(shared_data: Pat
     assert await pool.fetchval("SELECT count(*) FROM transactions") == sum(
         len(b.block["transactions"]) for b in chain)
     assert await pool.fetchval("SELECT count(*) FROM transactions WHERE private") == 0
+
+
+async def test_follower_repairs_a_reorg_of_real_blocks(shared_data: Path,
+                                                        pool: asyncpg.Pool) -> None:
+    """The node switches to another branch two blocks deep: the follower finds the common
+    ancestor, drops the orphaned blocks and their transactions, and stores the new ones."""
+    real = real_rpc_blocks(shared_data)[1:]
+    chain = contiguous(real, 500)  # 500..503
+    branch = contiguous(real[::-1], 502, 3, parent_hash=chain[1].hash, salt="b")  # 502..504
+    async with RecordedNode(chain, revealed=len(chain)) as node:
+        rpc = RpcClient([node.http_url], max_rounds=1)
+        follower = Follower(BlockIndexer(rpc, pool, 1), start_block=500)
+        try:
+            assert await follower.catch_up() == 4
+            assert await node.reorg_async(branch) == 504
+            await follower.catch_up()
+        finally:
+            await rpc.close()
+    stored = {r["number"]: r["hash"] for r in await pool.fetch("SELECT number, hash FROM blocks")}
+    assert stored == {b.number: b.hash for b in [*chain[:2], *branch]}
+    async with pool.acquire() as conn:
+        for block in [*chain[:2], *branch]:
+            await assert_stored(conn, 1, block)
+    orphaned = [tx["hash"] for b in chain[2:] for tx in b.block["transactions"]]
+    assert await pool.fetchval("SELECT count(*) FROM transactions WHERE hash = ANY($1)",
+                               orphaned) == 0
+
+
+async def test_daemon_halts_at_start_when_traces_are_wanted_but_missing(
+        shared_data: Path, pool: asyncpg.Pool) -> None:
+    """fetch_traces on a node like ganache (no trace_block, no debug_traceBlockByNumber):
+    the daemon stops at start with the reason (the CLI prints it as "daemon halted ..."),
+    instead of failing every block."""
+    blocks = real_rpc_blocks(shared_data)[:2]
+    async with RecordedNode(blocks, revealed=2, profile=NodeProfile.like("ganache")) as node:
+        settings = load_settings(None, **{"chain.rpc_urls": [node.ws_url], "chain.chain_id": 1,
+                                          "chain.fetch_traces": True, "api.enabled": False})
+        daemon = Daemon(settings, pool, start_block=0)
+        with pytest.raises(ExceptionGroup) as raised:
+            await asyncio.wait_for(daemon.run(), 20)
+    halted = raised.value.exceptions[0]
+    assert isinstance(halted, DaemonHalted)
+    assert "neither trace_block nor debug_traceBlockByNumber" in str(halted)
+    assert await pool.fetchval("SELECT count(*) FROM blocks") == 0
