@@ -26,9 +26,10 @@ def eval_command(
     seeds: str = typer.Option("1", "--seeds", help="Comma-separated scenario seeds."),
     scenario: list[str] = typer.Option(None, "--scenario", help="Only these (repeatable)."),
     data: Path = typer.Option(DEFAULT_DATA, "--data", help="The shared real-data folder."),
-    offchain_seeds: str = typer.Option(
-        f"{DEFAULT_SEEDS[0]}-{DEFAULT_SEEDS[-1]}", "--offchain-seeds",
-        help="Seeds of the off-chain scenario suite (A-B or a comma list; '' skips it)."),
+    offchain_seeds: str | None = typer.Option(
+        None, "--offchain-seeds",
+        help=f"Seeds of the off-chain scenario suite (A-B or a comma list; '' skips it);"
+             f" default {DEFAULT_SEEDS[0]}-{DEFAULT_SEEDS[-1]}, none with --scenario."),
     offchain_only: bool = typer.Option(False, "--offchain-only",
                                        help="Only the off-chain scenario suite."),
 ) -> None:
@@ -39,6 +40,9 @@ def eval_command(
     if unknown:
         console.print(f"[red]unknown scenario(s)[/red] {unknown}; see `scenario list`")
         raise typer.Exit(2)
+    if offchain_seeds is None:
+        offchain_seeds = "" if scenario and not offchain_only else (
+            f"{DEFAULT_SEEDS[0]}-{DEFAULT_SEEDS[-1]}")
     suite_seeds = _seed_list(offchain_seeds)
     with tempfile.TemporaryDirectory(prefix="hafeniq-eval-") as tmp:
         report = None if offchain_only else run_async(evaluate(
