@@ -5,11 +5,12 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from hafeniq_chain.api.auth import require_scope
 from hafeniq_chain.api.keys import ApiKeyRecord
+from hafeniq_chain.api.models import MAX_ROW_ID
 from hafeniq_chain.api.tenancy import alert_visible, sees_operator_rows
 from hafeniq_chain.fuse.calibration import refresh_calibration
 
@@ -32,7 +33,8 @@ class FeedbackIn(BaseModel):
 
 
 @router.post("/{alert_id}/feedback", status_code=201)
-async def feedback(request: Request, alert_id: int, body: FeedbackIn,
+async def feedback(request: Request, body: FeedbackIn,
+                   alert_id: int = Path(ge=1, le=MAX_ROW_ID),
                    key: ApiKeyRecord = Depends(require_scope("alerts:feedback"))
                    ) -> dict[str, Any]:
     """Record the verdict on one of the tenant's alerts (another tenant's is a 404);

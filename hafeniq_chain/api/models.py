@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 EventKind = Literal["api_request", "login", "withdrawal_request", "api_key_use", "address_added"]
 Identifier = Field(default=None, min_length=1, max_length=128)
 ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
+MAX_ROW_ID = 2**63 - 1  # bigint: a larger id cannot exist (and asyncpg refuses to send it)
 
 
 class _Strict(BaseModel):

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 
 from hafeniq_chain.api.auth import require_scope
 from hafeniq_chain.api.keys import ApiKeyRecord
-from hafeniq_chain.api.models import ADDRESS_PATTERN
+from hafeniq_chain.api.models import ADDRESS_PATTERN, MAX_ROW_ID
 from hafeniq_chain.api.state import ApiState
 from hafeniq_chain.api.tenancy import VISIBLE_ALERT, sees_operator_rows
 from hafeniq_chain.offchain.enrichment import describe_address
@@ -18,9 +18,16 @@ from hafeniq_chain.offchain.incident_summary import summarise_incident
 router = APIRouter(tags=["read"])
 
 
-@router.get("/v1/alerts")
+_ALERT_LINKS: dict[int | str, dict[str, Any]] = {200: {"description": "The alerts", "links": {
+    "Feedback": {"operationId": "feedback_v1_alerts__alert_id__feedback_post",
+                 "parameters": {"alert_id": "$response.body#/alerts/0/id"}},
+    "IncidentSummary": {"operationId": "incident_summary_v1_incidents__incident_id__summary_get",
+                        "parameters": {"incident_id": "$response.body#/alerts/0/incident_id"}}}}}
+
+
+@router.get("/v1/alerts", responses=_ALERT_LINKS)
 async def list_alerts(request: Request, limit: int = Query(50, ge=1, le=500),
-                      before_id: int | None = Query(None, ge=1),
+                      before_id: int | None = Query(None, ge=1, le=MAX_ROW_ID),
                       key: ApiKeyRecord = Depends(require_scope("alerts:read"))
                       ) -> dict[str, Any]:
     """The tenant's newest alerts first (``api.tenancy``); page with ``before_id``."""
@@ -46,7 +53,7 @@ async def get_entity(request: Request,
 
 
 @router.get("/v1/incidents/{incident_id}/summary")
-async def incident_summary(request: Request, incident_id: int = Path(ge=1),
+async def incident_summary(request: Request, incident_id: int = Path(ge=1, le=MAX_ROW_ID),
                            key: ApiKeyRecord = Depends(require_scope("incidents:read"))
                            ) -> dict[str, Any]:
     """The human-readable report of an incident, built from its recorded decisions."""

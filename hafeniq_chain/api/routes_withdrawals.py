@@ -31,7 +31,16 @@ _BODY = {"required": True, "content": {"application/json": {
 _ANSWER: dict[int | str, dict[str, Any]] = {200: {
     "description": "Score 0-1000, action, reasons with feature deltas, confidence band,"
                    " platform state, decision id",
-    "content": {"application/json": {"schema": {"type": "object"}}}}}
+    "content": {"application/json": {"schema": {"type": "object"}}},
+    # NOTE: OpenAPI links let clients (and stateful schemathesis runs) follow an answer to
+    # its incident and destination.
+    "links": {
+        "IncidentSummary": {
+            "operationId": "incident_summary_v1_incidents__incident_id__summary_get",
+            "parameters": {"incident_id": "$response.body#/incident_id"}},
+        "Destination": {
+            "operationId": "get_entity_v1_entities__address__get",
+            "parameters": {"address": "$request.body#/destination"}}}}}
 _CONTEXT_EXCLUDED = {"request_id", "account_id", "destination", "asset", "amount",
                      "occurred_at"}
 

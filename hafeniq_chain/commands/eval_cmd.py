@@ -42,16 +42,16 @@ def eval_command(
         help="Seeds of the chain variants (a-b or comma-separated; empty = none)."),
     variants_only: bool = typer.Option(False, "--variants-only",
                                        help="Only the chain variants (no world, no node)."),
-    offchain_seeds: str = typer.Option(
-        f"{DEFAULT_SEEDS[0]}-{DEFAULT_SEEDS[-1]}", "--offchain-seeds",
-        help="Seeds of the off-chain scenario suite (A-B or a comma list; '' skips it)."),
+    offchain_seeds: str | None = typer.Option(
+        None, "--offchain-seeds",
+        help=f"Seeds of the off-chain scenario suite (A-B or a comma list; '' skips it);"
+             f" default {DEFAULT_SEEDS[0]}-{DEFAULT_SEEDS[-1]}, none with --scenario."),
     offchain_only: bool = typer.Option(False, "--offchain-only",
                                        help="Only the off-chain scenario suite."),
 ) -> None:
     """Evaluate every detector: precision, recall, F1, benign FP rate, detection latency."""
     settings = settings_from(ctx)
     vseeds = _seeds("--variant-seeds", variant_seeds)
-    suite_seeds = _seeds("--offchain-seeds", offchain_seeds)
     if variants_only:
         rows = evaluate_variants(vseeds, settings.detect)
         if as_json:
@@ -65,6 +65,10 @@ def eval_command(
     if unknown:
         console.print(f"[red]unknown scenario(s)[/red] {unknown}; see `scenario list`")
         raise typer.Exit(2)
+    if offchain_seeds is None:
+        offchain_seeds = "" if scenario and not offchain_only else (
+            f"{DEFAULT_SEEDS[0]}-{DEFAULT_SEEDS[-1]}")
+    suite_seeds = _seeds("--offchain-seeds", offchain_seeds)
     with tempfile.TemporaryDirectory(prefix="hafeniq-eval-") as tmp:
         report = None if offchain_only else run_async(evaluate(
             settings, Path(tmp), benign_tx, [int(s) for s in seeds.split(",") if s.strip()],

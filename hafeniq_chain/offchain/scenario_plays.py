@@ -7,6 +7,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
+from hafeniq_chain.offchain.scenario_keys import partner, stolen_key
 from hafeniq_chain.offchain.scenario_suite import (
     FAR,
     HISTORY_DAYS,
@@ -32,12 +33,18 @@ def _history(b: SuiteBuilder) -> None:
                         b.added(p, destination, at - timedelta(hours=rng.uniform(0.2, 96))))
                 else:
                     destination = rng.choice(p.destinations)
-                b.suite.history.append(b.login(p, at - timedelta(minutes=rng.uniform(1, 20))))
+                context = b.home_context(p)
+                if p.key is not None and rng.random() < 0.5:
+                    context["api_key_fingerprint"] = p.key
+                elif p.account in b.partner_users and rng.random() < 0.3:
+                    context = b.partner_context()
+                else:
+                    b.suite.history.append(b.login(p, at - timedelta(minutes=rng.uniform(1, 20))))
                 b.suite.history.append({
                     "event_id": b.next_id("hist"), "kind": "withdrawal_request",
                     "account_id": p.account, "occurred_at": at.isoformat(),
                     "destination": destination, "asset": "USDT",
-                    "amount": f"{b.usual_amount(p):.2f}", **b.home_context(p)})
+                    "amount": f"{b.usual_amount(p):.2f}", **context})
 
 
 def _benign(b: SuiteBuilder, p: Person, label: str, at: datetime, destination: str | None = None,
@@ -162,6 +169,10 @@ def build_suite(seed: int, size: int, day: datetime) -> Suite:
                                           for i in range(6)], 1)
     _takeover(b, victims[28], "takeover_geo", True)
     _takeover(b, victims[29], "takeover_nogeo", False)
+    thief = next(p for p in quiet if p.key is not None)
+    quiet.remove(thief)
+    stolen_key(b, thief, b.at_hour(rng.uniform(17, 22)))
+    partner(b, quiet, b.at_hour(rng.uniform(9, 17)))
     _look_alikes(b, quiet)
     b.suite.steps.sort(key=lambda s: s.at)
     return b.suite

@@ -12,7 +12,10 @@ long-used exchange deposit address within 5 min), ``payday`` (25 accounts within
 min, up to 1.6x usual), ``new_address`` (an address added minutes or days before, usual
 amount), ``family`` (two members to their shared address), ``new_phone`` (a new device
 at home), ``traveller`` (a hotel's network in another country, days after the last
-login), ``ordinary``. Attackers' context varies per campaign (device, place, login).
+login), ``partner`` (a partner's integration key acting for accounts it never served),
+``ordinary``; attack ``stolen_key`` (an account's personal API key used from the
+attacker's network: three requests to a fresh address, no login, no device).
+Attackers' context varies per campaign (device, place, login).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ class Person:
     amount_log: float
     rate: float
     destinations: list[str]
+    key: str | None = None  # a personal API key's fingerprint, for API-using accounts
 
 
 @dataclass
@@ -85,7 +89,17 @@ class SuiteBuilder:
                 m.destinations.append(shared)
                 m.ips, m.asn, m.place = members[0].ips, members[0].asn, members[0].place
             self.families.append((members, shared))
+        for i, p in enumerate(self.people):
+            if rng.random() < 0.3:
+                p.key = f"key-{seed}-{i}"
+        # A partner's integration key acts for many accounts from the partner's network.
+        self.partner_key = f"key-{seed}-partner"
+        self.partner_users = {p.account for p in rng.sample(self.people, size // 8)}
         self.suite = Suite()
+
+    def partner_context(self) -> dict[str, Any]:
+        return {"ip": f"192.0.2.{self.rng.randint(1, 20)}", "asn": 7000,
+                "api_key_fingerprint": self.partner_key}
 
     def _person(self, i: int) -> Person:
         rng = self.rng

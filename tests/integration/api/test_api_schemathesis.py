@@ -136,3 +136,33 @@ def test_no_operation_answers_500_or_breaks_its_schema(live_api: LiveApi) -> Non
     print(f"schemathesis: {len(operations)} operations, responses by status {statuses}")
     assert len(operations) >= 8
     assert statuses.get(200, 0) > 0 and statuses.get(422, 0) > 0
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(300)
+def test_stateful_two_tenants_never_answer_500(live_api: LiveApi) -> None:
+    """Schemathesis' state machine follows the OpenAPI links (a score's incident to its
+    summary, an alert to its feedback) with the two tenants' keys taking turns, so one
+    tenant's ids are fed to the other's calls."""
+    schema = schemathesis.openapi.from_url(f"{live_api.url}/openapi.json")
+    keys = [live_api.key, live_api.other_key]
+    calls = {"n": 0}
+    statuses: dict[int, int] = {}
+
+    class TwoTenants(schema.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, object]:
+            calls["n"] += 1
+            return {"headers": {"Authorization": f"Bearer {keys[calls['n'] % 2]}"},
+                    "timeout": 10}
+
+        def validate_response(self, response: object, case: schemathesis.Case,
+                              additional_checks: object = None, **kwargs: object) -> None:
+            code = int(getattr(response, "status_code", 0))
+            statuses[code] = statuses.get(code, 0) + 1
+            case.validate_response(response, checks=CHECKS)
+
+    TwoTenants.run(settings=settings(max_examples=15, stateful_step_count=8, deadline=None,
+                                     database=None, derandomize=True,
+                                     suppress_health_check=list(HealthCheck)))
+    print(f"stateful: {calls['n']} calls, responses by status {statuses}")
+    assert calls["n"] > 20
