@@ -43,3 +43,12 @@ def test_alerts_test_refuses_an_unconfigured_channel(monkeypatch: pytest.MonkeyP
         monkeypatch.delenv(key, raising=False)
     result = CliRunner().invoke(app, ["alerts", "test", "--channel", "slack"])
     assert result.exit_code == 2
+
+
+def test_quick_start_config_loads_once_addresses_are_filled_in(tmp_path: Path) -> None:
+    block = _toml_blocks("Quick start")[0]
+    filled = re.sub(r"0xYour\w+", "0x" + "ab" * 20, block)
+    (tmp_path / "examples").symlink_to(REPO / "examples")
+    (tmp_path / "hafeniq.toml").write_text(filled)
+    settings = load_settings(tmp_path / "hafeniq.toml")
+    assert len(settings.rule) == 7 and settings.chain.chain_id == 1
