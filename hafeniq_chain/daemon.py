@@ -75,10 +75,10 @@ class Daemon:
         self.indexer = BlockIndexer(self.rpc, self.pool, chain.chain_id, registry,
                                     fetch_traces=chain.fetch_traces)
         self.channels = channels_from_settings(self.settings.alerts, console=self.console_alerts)
+        self.router = ChannelRouter(list(self.channels), self.settings.alerts.routes,
+                                    {r.name: r.channels for r in self.settings.rule})
         self.engine = IncidentEngine(self.pool, self.settings.policy, list(self.channels),
-                                     router=ChannelRouter(
-                                         list(self.channels), self.settings.alerts.routes,
-                                         {r.name: r.channels for r in self.settings.rule}))
+                                     router=self.router)
         # NOTE: the simulator reveals the swaps inside pending txs of bots' own contracts.
         self.live = build_pipeline(self.settings.detection(), chain.chain_id, self.pool,
                                    sink=self.engine, simulator=NodeSimulator(self.rpc))
@@ -214,7 +214,7 @@ class Daemon:
                                      readiness=Readiness(self.pool, self.rpc,
                                                          progress=self.follower.progress,
                                                          node=self.node_capabilities),
-                                     alert_channels=list(self.channels))
+                                     alert_channels=self.router)
                     group.create_task(serve_until(app, self.settings.api.listen, self.stop))
         except* BudgetExhausted as group:
             raise DaemonHalted(str(group.exceptions[0])) from None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from hafeniq_chain.alert.routing import ChannelRouter
 from hafeniq_chain.store.database import Connection
 
 
@@ -25,6 +26,8 @@ async def enqueue_deliveries(conn: Connection, alert_id: int, channels: Sequence
 async def store_alert(conn: Connection, payload: dict[str, Any], channels: Sequence[str],
                       title: str, decision_id: int | None = None) -> int:
     """Insert the alert row for ``payload`` and one delivery per channel; its id."""
+    if isinstance(channels, ChannelRouter):
+        channels = channels(payload)  # per-channel severity, rule and detector routes
     incident = payload["incident"]
     alert_id: int = await conn.fetchval(
         "INSERT INTO alerts (incident_id, decision_id, kind, severity, title, payload) "

@@ -18,11 +18,17 @@ from hafeniq_chain.core.settings import ChannelRoute
 SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 
 
-class ChannelRouter:
-    """Callable: alert payload -> the channel names it goes to (in configured order)."""
+class ChannelRouter(list[str]):
+    """The configured channel names (a list, so it goes wherever a channel list goes) that
+    also says which of them one alert payload goes to: ``router(payload)``.
+
+    ``alert.enqueue.store_alert`` routes when it is handed a router, so on-chain incidents
+    and off-chain ones (the withdrawal engine) honour the same routes.
+    """
 
     def __init__(self, channels: Sequence[str], routes: Mapping[str, ChannelRoute] | None = None,
                  rule_channels: Mapping[str, Sequence[str]] | None = None) -> None:
+        super().__init__(channels)
         self.channels = list(channels)
         self.routes = dict(routes or {})
         self.rule_channels = {k: list(v) for k, v in (rule_channels or {}).items() if v}

@@ -8,6 +8,7 @@ import asyncpg
 from fastapi import APIRouter, FastAPI
 
 from hafeniq_chain.alert.channels import channels_from_settings
+from hafeniq_chain.alert.routing import ChannelRouter
 from hafeniq_chain.api import (
     alerts,
     ops,
@@ -41,7 +42,8 @@ def create_app(pool: asyncpg.Pool, settings: Settings,
     an outbox (the daemon's, or ``serve``'s) delivers them.
     """
     if alert_channels is None:
-        alert_channels = list(channels_from_settings(settings.alerts))
+        alert_channels = ChannelRouter(list(channels_from_settings(settings.alerts)),
+                                       settings.alerts.routes)
     app = FastAPI(title="hafeniq-chain", version="0.1.0",
                   description="Off-chain ingest, withdrawal risk scoring, alerts.")
     pseudonymiser = Pseudonymiser.from_settings(settings.privacy)

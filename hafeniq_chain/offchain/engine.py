@@ -69,7 +69,9 @@ class WithdrawalRiskEngine:
                  alert_channels: Sequence[str] = ()) -> None:
         """``alert_channels``: where a coordinated-withdrawal incident is announced."""
         self.pool = pool
-        self.alert_channels = list(alert_channels)
+        # NOTE: a ChannelRouter (a list) is kept as is, so its routes apply here too.
+        self.alert_channels = alert_channels if isinstance(alert_channels, list) else list(
+            alert_channels)
         self.settings = settings
         self.chain_id = chain_id
         self.forecast_settings = forecast or ForecastSettings()

@@ -109,6 +109,15 @@ async def import_labels(conn: Connection, rows: Sequence[LabelRow]) -> int:
         "INSERT INTO address_labels (chain_id, address, label, source) SELECT DISTINCT ON "
         "(chain_id, address, label) chain_id, address, label, source FROM label_import "
         "ON CONFLICT (chain_id, address, label) DO NOTHING")
+    # NOTE: entities already in the graph carry their labels too (enrichment shows them, and
+    # a reorg never deletes a labelled entity); entities indexed later are matched through
+    # address_labels.
+    await conn.execute(
+        "UPDATE entities e SET labels = ARRAY(SELECT DISTINCT x FROM unnest(e.labels || "
+        "l.labels) x ORDER BY x), updated_at = now() FROM (SELECT chain_id, address, "
+        "array_agg(DISTINCT label) AS labels FROM label_import GROUP BY 1, 2) l "
+        "WHERE e.chain_id = l.chain_id AND e.address = l.address "
+        "AND NOT e.labels @> l.labels")
     return int(status.split()[-1])
 
 

@@ -20,6 +20,8 @@ PHISHER = "0x000000000532b45f47779fce440748893b257865"
 
 async def test_forta_feeds_import_once_and_answer_lookups(
         pool: asyncpg.Pool, empty_dsn: str, shared_data: Path) -> None:
+    await pool.execute("INSERT INTO entities (chain_id, address, kind) VALUES "
+                       "(1, $1, 'contract')", EXPLOITER)  # already in the graph
     feeds = shared_data / "forta-labels"
     csvs = sorted((feeds / "labels").rglob("*.csv"))
     done = await run_cli("--dsn", empty_dsn, "labels", "import", str(feeds / "labels.json"),
@@ -32,6 +34,8 @@ async def test_forta_feeds_import_once_and_answer_lookups(
     rows = [r for p in csvs for r in parse_label_feed(p)]
     async with pool.acquire() as conn, conn.transaction():
         assert await import_labels(conn, rows) == 0  # already there: nothing new
+    assert await pool.fetchval("SELECT labels FROM entities WHERE address = $1",
+                               EXPLOITER) == ["exploit"]
     lookup = StoreLabels()
     ctx = DetectionContext(chain_id=1, pool=pool)
     found = await lookup.dangerous(ctx, {EXPLOITER, PHISHER, "0x" + "12" * 20})

@@ -21,8 +21,10 @@ from hafeniq_chain.chain.follower import Follower
 from hafeniq_chain.chain.indexer import BlockIndexer
 from hafeniq_chain.chain.rpc import RpcClient
 from hafeniq_chain.config import load_settings
+from hafeniq_chain.core.policy import Policy
 from hafeniq_chain.detect.pipeline import build_pipeline
 from hafeniq_chain.fuse.engine import IncidentEngine
+from hafeniq_chain.replay.rules_history import rules_over_history
 from tests.support.cli import run_cli
 from tests.support.contracts import artifact, deploy
 
@@ -183,3 +185,31 @@ title = "{{contract_name}}.transfer({{to}}, {{amount:units:6}}) from inside {{tx
     assert [r["tx_hashes"] for r in rows] == [[payout]], (direct, rows)
     assert rows[0]["summary"] == (f"usdc.transfer({acc[4].lower()}, 2) from inside "
                                   f"{vault.address.lower()}")
+
+
+async def test_rules_over_history_apply_to_blocks_already_past(
+        anvil: AnvilNode, pool: asyncpg.Pool, empty_dsn: str, tmp_path: Path) -> None:
+    """``rules history`` over a past range: the ownership change is found once, and a
+    second run of the same range adds nothing."""
+    w3 = Web3(Web3.HTTPProvider(anvil.http_url))
+    acc = w3.eth.accounts
+    usdc = deploy(w3, "Stablecoin", "USD Coin", "USDC", 6, acc[0])
+    moved = usdc.functions.transferOwnership(acc[9]).transact({"from": acc[0]}).to_0x_hex()
+    w3.provider.make_request("anvil_mine", [5])  # type: ignore[arg-type]
+    head = w3.eth.block_number
+    config = tmp_path / "history.toml"
+    config.write_text(f'[chain]\nrpc_urls = ["{anvil.http_url}"]\n'
+                      f'[rules]\nfiles = ["{EXAMPLES}/ownership-transferred.toml"]\n')
+    done = await run_cli("--config", str(config), "--dsn", empty_dsn, "rules", "history",
+                         "--from", "0", "--to", str(head))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ownership-transferred: 1"
+    settings = load_settings(config)  # the same range again, in-process
+    rpc = RpcClient([anvil.http_url])
+    again = await rules_over_history(BlockIndexer(rpc, pool, 31337), 0, head,
+                                     settings.detection(), IncidentEngine(pool, Policy(), []))
+    await rpc.close()
+    assert again.by_rule == {"ownership-transferred": 1}
+    rows = await pool.fetch("SELECT tx_hashes FROM findings WHERE detector = 'user_rules'")
+    assert [r["tx_hashes"] for r in rows] == [[moved]]
+    assert await pool.fetchval("SELECT count(*) FROM alert_deliveries") == 0  # nobody paged

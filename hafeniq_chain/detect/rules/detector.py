@@ -21,13 +21,8 @@ from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.abi_registry import AbiRegistry, to_jsonable
 from hafeniq_chain.decode.records import BlockBundle
 from hafeniq_chain.detect.base import DetectionContext, Detector, Triggers
-from hafeniq_chain.detect.rules.matcher import (
-    BlockIndex,
-    CompiledRule,
-    Match,
-    RuleProblems,
-    compile_rule,
-)
+from hafeniq_chain.detect.rules.block_index import BlockIndex
+from hafeniq_chain.detect.rules.matcher import CompiledRule, Match, RuleProblems, compile_rule
 from hafeniq_chain.detect.rules.model import SEVERITY_SCORES, RuleSpec
 from hafeniq_chain.detect.rules.templates import render
 from hafeniq_chain.detect.settings import DetectionSettings

@@ -16,8 +16,9 @@ from typing import Any
 
 from eth_utils.crypto import keccak
 
-from hafeniq_chain.decode.abi_registry import AbiDecodeError, AbiRegistry
-from hafeniq_chain.decode.records import BlockBundle, LogRecord, TxRecord
+from hafeniq_chain.decode.abi_registry import AbiRegistry
+from hafeniq_chain.decode.records import BlockBundle
+from hafeniq_chain.detect.rules.block_index import BlockIndex, Fields, py_names
 from hafeniq_chain.detect.rules.expr import CompiledExpr, RuleExprError, compile_expr
 from hafeniq_chain.detect.rules.model import RuleSpec
 from hafeniq_chain.detect.rules.templates import TemplateError, check_template
@@ -27,16 +28,6 @@ TX_FIELDS = ("hash", "from_", "to", "value", "status", "gas", "gas_used", "gas_p
 CALL_FIELDS = ("from_", "to", "value", "status", "error", "depth", "selector", "function",
                "internal")
 COMMON = ("rule", "contract", "contract_name", "address", "caller", "block", "allowlist")
-
-
-class Fields(dict[str, Any]):
-    """A dict whose keys read as attributes (``tx.from_``) in conditions and templates."""
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
 
 
 @dataclass(frozen=True)
@@ -55,18 +46,6 @@ class RuleProblems(ValueError):
     def __init__(self, rule: str, problems: list[tuple[str, str]]) -> None:
         self.rule, self.problems = rule, problems
         super().__init__("; ".join(f"rule[{rule}].{f}: {m}" for f, m in problems))
-
-
-def tx_fields(tx: TxRecord) -> Fields:
-    return Fields(hash=tx.hash, from_=tx.from_addr, to=tx.to_addr, value=tx.value,
-                  status=tx.status, gas=tx.gas, gas_used=tx.gas_used, gas_price=tx.gas_price,
-                  nonce=tx.nonce, selector=tx.selector, function=tx.function_name,
-                  index=tx.tx_index)
-
-
-def _py(args: Mapping[str, Any]) -> dict[str, Any]:
-    """ABI argument names as conditions spell them (``from`` is ``from_`` in Python)."""
-    return {("from_" if k == "from" else k): v for k, v in args.items()}
 
 
 def _suggest(word: str, options: list[str]) -> str:
@@ -110,7 +89,7 @@ class CompiledRule:
         elif spec.function:
             self.selectors, arg_names = self._resolve_function(spec.function, problems)
         names: dict[str, Any] = {n: () for n in COMMON}
-        arg_names = set(_py(dict.fromkeys(arg_names)))
+        arg_names = set(py_names(dict.fromkeys(arg_names)))
         names.update({n: () for n in arg_names}, args=tuple(arg_names), tx=TX_FIELDS,
                      lists=tuple(lists))
         if spec.event:
@@ -236,122 +215,6 @@ class CompiledRule:
                     continue
                 env = index.call_env(frame, self.registry, self.spec.function or "")
                 yield Match(self._scope(to, env), frame.tx_hash, to, frame.position)
-
-
-@dataclass
-class Frame:
-    """One call (a transaction's top-level call or an internal one) in a block."""
-
-    fields: Fields
-    data: bytes
-    tx_hash: str
-    position: str
-    decoded: tuple[str | None, dict[str, Any]] | None = None
-    env: dict[str, Any] | None = None
-
-
-class BlockIndex:
-    """One block grouped for every rule at once: logs by topic, calls by selector, the
-    fields of each transaction and every decoding done once (not once per rule)."""
-
-    def __init__(self, bundle: BlockBundle, selectors: frozenset[str] | None = None) -> None:
-        """``selectors``: the only call selectors any rule asks for (None: all)."""
-        self.bundle = bundle
-        self.txs = {t.hash: t for t in bundle.transactions}
-        self.logs_by_topic: dict[str, list[LogRecord]] = {}
-        for log in bundle.logs:
-            if log.topic0:
-                self.logs_by_topic.setdefault(log.topic0, []).append(log)
-        self.frames_by_selector: dict[str, list[Frame]] = {}
-        for tx in bundle.transactions:
-            selector = tx.selector
-            if selector and tx.to_addr and (selectors is None or selector in selectors):
-                self._add(selector, Frame(Fields(
-                    from_=tx.from_addr, to=tx.to_addr, value=tx.value, status=tx.status,
-                    error=None, depth=0, selector=selector, function=tx.function_name,
-                    internal=False), tx.input, tx.hash, "call", _decoded(tx.function_name,
-                                                                         tx.decoded_args)))
-        for call in bundle.calls:
-            if not call.trace_address or not call.to_addr or len(call.input) < 4:
-                continue
-            selector = call.selector
-            if selector and (selectors is None or selector in selectors):
-                self._add(selector, Frame(Fields(
-                    from_=call.from_addr, to=call.to_addr, value=call.value,
-                    status=0 if call.error else 1, error=call.error,
-                    depth=len(call.trace_address), selector=selector,
-                    function=call.function_name, internal=True), call.input, call.tx_hash,
-                    "call:" + ".".join(map(str, call.trace_address)),
-                    _decoded(call.function_name, call.decoded_args)))
-        self._tx_fields: dict[str, Fields] = {}
-        self._log_args: dict[int, tuple[str | None, dict[str, Any]]] = {}
-        self._log_env: dict[int, dict[str, Any]] = {}
-
-    def base_env(self, address: str, tx_hash: str) -> dict[str, Any]:
-        txf = self.tx_fields(tx_hash)
-        return {"contract": address, "address": address, "block": self.bundle.number,
-                "tx": txf, "caller": txf.get("from_")}
-
-    def log_env(self, log: LogRecord, registry: AbiRegistry, fallback: str) -> dict[str, Any]:
-        """The names an event rule sees for ``log`` (built once per log, shared by rules)."""
-        env = self._log_env.get(log.log_index)
-        if env is None:
-            name, args = self.log_args(log, registry)
-            env = self.base_env(log.address, log.tx_hash)
-            env.update(args, args=Fields(args), event=name or fallback,
-                       log_index=log.log_index)
-            self._log_env[log.log_index] = env
-        return env
-
-    def call_env(self, frame: Frame, registry: AbiRegistry, fallback: str) -> dict[str, Any]:
-        """The names a function rule sees for ``frame`` (built once per call frame)."""
-        if frame.env is None:
-            name, args = self.call_args(frame, registry)
-            env = self.base_env(frame.fields["to"], frame.tx_hash)
-            env.update(args, args=Fields(args), call=frame.fields,
-                       caller=frame.fields["from_"], function=name or fallback)
-            frame.env = env
-        return frame.env
-
-    def _add(self, selector: str, frame: Frame) -> None:
-        self.frames_by_selector.setdefault(selector, []).append(frame)
-
-    def tx_fields(self, tx_hash: str) -> Fields:
-        fields = self._tx_fields.get(tx_hash)
-        if fields is None:
-            tx = self.txs.get(tx_hash)
-            fields = self._tx_fields[tx_hash] = tx_fields(tx) if tx else Fields()
-        return fields
-
-    def log_args(self, log: LogRecord, registry: AbiRegistry
-                 ) -> tuple[str | None, dict[str, Any]]:
-        key = log.log_index
-        if key not in self._log_args:
-            name, args = log.event_name, log.decoded
-            if args is None:
-                try:
-                    decoded = registry.decode_log(log.topics, log.data)
-                except AbiDecodeError:
-                    decoded = None
-                name, args = decoded if decoded else (None, {})
-            self._log_args[key] = (name, _py(args))
-        return self._log_args[key]
-
-    @staticmethod
-    def call_args(frame: Frame, registry: AbiRegistry) -> tuple[str | None, dict[str, Any]]:
-        if frame.decoded is None:
-            try:
-                decoded = registry.decode_call(frame.data)
-            except AbiDecodeError:
-                decoded = None
-            frame.decoded = (decoded[0], _py(decoded[1])) if decoded else (
-                frame.fields["function"], {})
-        return frame.decoded
-
-
-def _decoded(name: str | None, args: dict[str, Any] | None
-             ) -> tuple[str | None, dict[str, Any]] | None:
-    return (name, _py(args)) if args is not None else None
 
 
 def compile_rule(spec: RuleSpec, registry: AbiRegistry, watch: Mapping[str, str],
