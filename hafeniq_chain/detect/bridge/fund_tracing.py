@@ -66,8 +66,8 @@ class FundTracingDetector(Detector):
         self._fanout: dict[str, dict[str, int]] = {}  # sender -> recipient -> transfers
         # bridges: exits, never walked through (watched ones and any emitting bridge events)
         self._escrows: set[str] = {a.lower() for a in watched}
-        self._labels: dict[str, tuple[str, ...]] = {a.lower(): tuple(v) for a, v in
-                                                    (labels or {}).items()}
+        self._configured_labels = {a.lower(): tuple(v) for a, v in (labels or {}).items()}
+        self._labels: dict[str, tuple[str, ...]] = dict(self._configured_labels)
         cfg = self.config
         self._rules = WalkRules(cfg.max_hops, cfg.min_fraction, cfg.max_addresses,
                                 cfg.hub_fanout)
@@ -134,8 +134,13 @@ class FundTracingDetector(Detector):
         wanted = sorted({t.to_addr for t in block.transfers if t.from_addr in tainted}
                         - set(self._labels))
         if wanted:
+            if len(self._labels) > 100_000:  # bounded; labels may also change meanwhile
+                self._labels = dict(self._configured_labels)
             rows = await ctx.pool.fetch(_LABELS, ctx.chain_id, wanted)
-            self._labels.update({r["address"]: tuple(r["labels"]) for r in rows})
+            found = {r["address"]: tuple(r["labels"]) for r in rows}
+            # NOTE: an address without labels is remembered too (as no labels), so a busy
+            # trace does not ask again every block
+            self._labels.update({a: found.get(a, ()) for a in wanted})
 
     async def _walk(self, block: BlockBundle, traces: list[Trace], ctx: DetectionContext
                     ) -> list[Finding]:
