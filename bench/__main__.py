@@ -15,8 +15,7 @@ BENCHMARKS: list[str] = [
     "bench.migrate_bench", "bench.backfill_bench", "bench.score_bench", "bench.world_bench",
     "bench.replay_bench", "bench.daemon_bench", "bench.bridge_detect_bench",
     "bench.recorded_node_bench", "bench.recorded_backfill_bench", "bench.catchup_bench",
-    "bench.rules_bench",
-    "bench.benign_gov_bridge_bench",
+    "bench.rules_bench", "bench.benign_gov_bridge_bench", "bench.variant_ablation_bench",
 ]
 
 

@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING, Self
 
 from pydantic import Field
 
-from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Severity
-from hafeniq_chain.core.reasons import ReasonCode
+from hafeniq_chain.core.finding import Finding
 from hafeniq_chain.decode.records import BlockBundle
 from hafeniq_chain.detect.base import DetectionContext, Detector, DetectorSettings, Triggers
 from hafeniq_chain.detect.bridge.bridge_events import bridge_flows
 from hafeniq_chain.detect.bridge.incident_links import Lead, links
 from hafeniq_chain.detect.bridge.labelled_funds import LabelLookup, StoreLabels
-from hafeniq_chain.detect.bridge.trace_walk import Hop, Trace, WalkRules, walk_block
+from hafeniq_chain.detect.bridge.trace_findings import exit_finding, peel_finding
+from hafeniq_chain.detect.bridge.trace_walk import Trace, WalkRules, walk_block
 
 if TYPE_CHECKING:
     from hafeniq_chain.detect.settings import DetectionSettings
@@ -70,11 +70,12 @@ class FundTracingDetector(Detector):
         self._fanout: dict[str, dict[str, int]] = {}  # sender -> recipient -> transfers
         # bridges: exits, never walked through (watched ones and any emitting bridge events)
         self._escrows: set[str] = {a.lower() for a in watched}
-        self.labels: LabelLookup = labels or StoreLabels()  # label feeds (exploit, phishing)
-        # entities.labels of next hops (given up front for runs without a database)
-        self._labels: dict[str, tuple[str, ...]] = {a.lower(): tuple(v) for a, v in
-                                                    (entity_labels or {}).items()}
-        self._dangerous: dict[str, tuple[str, ...]] = {}  # label-feed exploit/phishing
+        # entities.labels of next hops (``entity_labels``: given up front, no database)
+        self._configured_labels = {a.lower(): tuple(v) for a, v in
+                                   (entity_labels or {}).items()}
+        self._labels: dict[str, tuple[str, ...]] = dict(self._configured_labels)
+        self.labels: LabelLookup = labels or StoreLabels()  # label feeds (labels import)
+        self._dangerous: dict[str, tuple[str, ...]] = {}  # feed-labelled exploit/phishing
         cfg = self.config
         self._rules = WalkRules(cfg.max_hops, cfg.min_fraction, cfg.max_addresses,
                                 cfg.hub_fanout)
@@ -139,12 +140,17 @@ class FundTracingDetector(Detector):
         """Labels (exchange, mixer, sanctioned, ...) of this block's candidate next hops."""
         tainted = {a for tr in traces for a in tr.paths}
         hops = {t.to_addr for t in block.transfers if t.from_addr in tainted}
-        found = await self.labels.dangerous(ctx, hops - set(self._dangerous))
-        self._dangerous.update({a: tuple(v) for a, v in found.items()})
+        found_feed = await self.labels.dangerous(ctx, hops - set(self._dangerous))
+        self._dangerous.update({a: tuple(v) for a, v in found_feed.items()})
         wanted = sorted(hops - set(self._labels))
         if wanted and ctx.pool is not None:
+            if len(self._labels) > 100_000:  # bounded; labels may also change meanwhile
+                self._labels = dict(self._configured_labels)
             rows = await ctx.pool.fetch(_LABELS, ctx.chain_id, wanted)
-            self._labels.update({r["address"]: tuple(r["labels"]) for r in rows})
+            found = {r["address"]: tuple(r["labels"]) for r in rows}
+            # NOTE: an address without labels is remembered too (as no labels), so a busy
+            # trace does not ask again every block
+            self._labels.update({a: found.get(a, ()) for a in wanted})
 
     async def _walk(self, block: BlockBundle, traces: list[Trace], ctx: DetectionContext
                     ) -> list[Finding]:
@@ -165,74 +171,13 @@ class FundTracingDetector(Detector):
                 trace.fresh.add(hop.dst)
             if exit_ and hop.dst not in trace.exits:
                 trace.exits.add(hop.dst)
-                findings.append(self._exit_finding(block, ctx, trace, hop.dst))
+                dangerous = self._dangerous.get(hop.dst, ())
+                labels = () if hop.dst in self._escrows else self._labels.get(hop.dst, ())
+                findings.append(exit_finding(block, ctx.chain_id, trace, hop.dst,
+                                             dangerous or labels, self.version,
+                                             dangerous=bool(dangerous)))
             elif not exit_ and len(trace.fresh) >= self.config.peel_fresh * (
                     trace.peel_reported + 1):
                 trace.peel_reported += 1
-                findings.append(self._peel_finding(block, ctx, trace))
+                findings.append(peel_finding(block, ctx.chain_id, trace, self.version))
         return findings
-
-    def _base(self, block: BlockBundle, ctx: DetectionContext, trace: Trace,
-              path: tuple[Hop, ...], kind: str, code: ReasonCode, score: float, summary: str,
-              deltas: tuple[FeatureDelta, ...], extra: dict[str, object]) -> Finding:
-        lead = trace.lead
-        txs = tuple(dict.fromkeys(h.tx_hash for h in path))
-        addresses = tuple(dict.fromkeys(a for h in path for a in (h.src, h.dst) if a))
-        return Finding(
-            detector=self.name, detector_version=self.version, kind=kind, score=score,
-            confidence=ConfidenceBand(max(0.0, score - 0.15), score),
-            severity=Severity.HIGH, reason_codes=(code,), summary=summary,
-            dedup_key=f"{kind}:{ctx.chain_id}:{lead.tx_hash}:{txs[-1]}",
-            chain_id=ctx.chain_id, entities=addresses, tx_hashes=txs,
-            block_from=lead.block, block_to=block.number, deltas=deltas,
-            details={"correlation_key": lead.correlation_key, "lead_tx": lead.tx_hash,
-                     "lead_source": lead.source, "token": lead.token,
-                     "hops": [h.as_dict() for h in path], **extra},
-        )
-
-    def _exit_finding(self, block: BlockBundle, ctx: DetectionContext, trace: Trace,
-                      exit_: str) -> Finding:
-        path = trace.paths[exit_]
-        lead, hops = trace.lead, trace.transfers(path)
-        minutes = (block.timestamp - lead.timestamp) / 60
-        same_token = path[-1].token == lead.token
-        share = path[-1].amount / max(1, lead.amount) if same_token else None
-        swaps = sum(1 for h in path if h.via)
-        dangerous = self._dangerous.get(exit_, ())
-        labels = dangerous or self._labels.get(exit_, ())
-        where = f"labelled address {exit_} ({', '.join(labels)})" if labels and \
-            exit_ not in self._escrows else f"bridge deposit on {exit_}"
-        deltas = [FeatureDelta("hops_to_bridge", None, float(hops),
-                               "transfer hops from the lead"),
-                  FeatureDelta("minutes_to_bridge", None, minutes, "minutes from the lead tx"),
-                  FeatureDelta("swaps_on_path", None, float(swaps),
-                               "swaps into other tokens along the path")]
-        if share is not None:
-            deltas.append(FeatureDelta("share_bridged", None, share,
-                                       "share of the lead amount reaching the exit"))
-        score = min(1.0, 0.75 + 0.05 * hops + 0.1 * min(share if share is not None else 1.0,
-                                                       1.0))
-        kind, code, extra = "laundering_hops", ReasonCode.LAUNDERING_HOPS, {}
-        if dangerous:  # a label feed's exploit/phishing address: a reason code of its own
-            kind, code, score = "labelled_destination", ReasonCode.LABELLED_ADDRESS, max(score,
-                                                                                      0.9)
-            extra = {"labels": list(dangerous), "labelled_address": exit_}
-        return self._base(
-            block, ctx, trace, path, kind, code, score,
-            f"funds of flagged tx {lead.tx_hash} reached {where} after {hops} hop(s)"
-            f"{f' and {swaps} swap(s)' if swaps else ''} in {minutes:.0f} min",
-            tuple(deltas), {"exit_escrow": exit_, "exit_labels": list(labels), **extra})
-
-    def _peel_finding(self, block: BlockBundle, ctx: DetectionContext, trace: Trace
-                      ) -> Finding:
-        fresh = sorted(trace.fresh)
-        on_paths = {h for a in fresh for h in trace.paths[a]}
-        hops = tuple(h for h in trace.order if h in on_paths)  # in the order they happened
-        return self._base(
-            block, ctx, trace, hops, "peel_chain", ReasonCode.PEEL_CHAIN,
-            min(1.0, 0.6 + 0.03 * len(fresh)),
-            f"funds of flagged tx {trace.lead.tx_hash} fanned out into {len(fresh)} fresh "
-            "addresses",
-            (FeatureDelta("fresh_recipients", None, float(len(fresh)),
-                          "fresh addresses reached from the lead"),),
-            {"fresh_addresses": fresh})

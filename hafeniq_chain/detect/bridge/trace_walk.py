@@ -86,9 +86,19 @@ def walk_block(block: BlockBundle, traces: list[Trace], rules: WalkRules,
     by_tx: dict[str, list[TransferRecord]] = defaultdict(list)
     for t in sorted(block.transfers, key=lambda t: (t.tx_index, t.position)):
         by_tx[t.tx_hash].append(t)
+    holding: dict[str, list[Trace]] = defaultdict(list)  # tainted address -> its traces
+    for trace in traces:
+        for address in trace.paths:
+            holding[address].append(trace)
     for transfers in by_tx.values():
-        for trace in traces:
-            steps += _walk_tx(block, trace, transfers, rules, is_exit, fanout)
+        # NOTE: only traces holding a sender of this tx can move; a block's cost is its
+        # transfers, not transfers x live traces
+        movers = {id(tr): tr for t in transfers for tr in holding.get(t.from_addr, ())}
+        for trace in movers.values():
+            taken = _walk_tx(block, trace, transfers, rules, is_exit, fanout)
+            for _, hop, _ in taken:
+                holding[hop.dst].append(trace)
+            steps += taken
     return steps
 
 

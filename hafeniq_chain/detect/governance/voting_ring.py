@@ -93,7 +93,7 @@ class VotingRingDetector(Detector):
             evidence = await ring_evidence(ctx.pool, ctx.chain_id, candidate, block, voters)
             verdict = judge_ring(evidence, self.config.weights)
             if verdict.score < self.config.weights.min_score:
-                log.info("detect.voting_ring.dismissed", governor=governor,
+                log.debug("detect.voting_ring.dismissed", governor=governor,
                          proposal=str(proposal_id), members=len(evidence.ring.members),
                          score=round(verdict.score, 3), funder=evidence.ring.funder)
                 continue
