@@ -54,7 +54,10 @@ async def ingest_events(batch: EventBatch, request: Request,
     # NOTE: the scoring engine keeps histories in memory; these accounts are read again.
     state.engine.ingested(key.tenant, [(e.kind, p["account_id"]) for p, e in zip(
         payloads, batch.events, strict=True) if "account_id" in p],
-        [p["api_key_fingerprint"] for p in payloads if "api_key_fingerprint" in p])
+        [p["api_key_fingerprint"] for p in payloads if "api_key_fingerprint" in p],
+        [(p["account_id"], e.destination, e.occurred_at) for p, e in zip(
+            payloads, batch.events, strict=True)
+         if e.kind == "withdrawal_request" and e.destination and "account_id" in p])
     accepted = len(rows)
     duplicates = len(batch.events) - accepted
     log.info("api.events_ingested", tenant=key.tenant, accepted=accepted, duplicates=duplicates)

@@ -2,13 +2,14 @@
 
 Read from Postgres once per tenant (the senders of the last ``convergence_horizon_s``,
 the converged destinations of incidents younger than two half-lives), then kept current
-by every scored request; an ingest of withdrawal requests makes it read again. Stored
+by every scored request and every ingested withdrawal request. Stored
 first uses (on the platform, and on chain when the entity graph has the address) are
 looked up only for a destination that enough accounts reached.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import asyncpg
@@ -92,6 +93,11 @@ class DestinationWatch:
         known = [t for t in (stored, *in_memory) if t is not None]
         memory.first_use[destination] = min(known) if known else None
 
-    def forget(self, tenant: str) -> None:
-        """Withdrawal requests were ingested for ``tenant``: read its memory again."""
-        self._tenants.pop(tenant, None)
+    def ingested(self, tenant: str, withdrawals: Iterable[tuple[str, str, datetime]]) -> None:
+        """Withdrawal requests stored through ingest (account, destination, time) join the
+        tenant's memory when it is loaded (a later load reads them from Postgres)."""
+        memory = self._tenants.get(tenant)
+        if memory is None:
+            return
+        for account, destination, at in withdrawals:
+            memory.record(account, destination, at)

@@ -12,7 +12,7 @@ import math
 import random
 import time
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import cast
 
@@ -241,12 +241,14 @@ class WithdrawalRiskEngine:
         return forecast
 
     def ingested(self, tenant: str, events: Sequence[tuple[str, str]],
-                 fingerprints: Sequence[str] = ()) -> None:
+                 fingerprints: Sequence[str] = (),
+                 withdrawals: Sequence[tuple[str, str, datetime]] = ()) -> None:
         """(kind, account) of events stored through ingest, and the API-key fingerprints
-        they carry: memory of them is read again."""
+        they carry: memory of them is read again. ``withdrawals`` (account, destination,
+        time) join the destination memory directly (re-reading hours of it per batch would
+        stall scoring)."""
         self.live.forget(tenant, {a for kind, a in events if kind == "withdrawal_request"})
-        if any(kind == "withdrawal_request" for kind, _ in events):
-            self.destinations.forget(tenant)
+        self.destinations.ingested(tenant, withdrawals)
         self.sessions.logins.forget(tenant, {a for kind, a in events if kind == "login"})
         self.profiles.forget(tenant, {a for _, a in events})
         if fingerprints:

@@ -83,3 +83,18 @@ async def test_an_address_old_on_chain_does_not_converge_slowly(
                             START + timedelta(seconds=900 * i)) for i in range(3)]
     assert [r["action"] for r in results] == ["APPROVED"] * 3, results
     assert all("ADDRESS_CONVERGENCE" not in r["reason_codes"] for r in results)
+
+
+async def test_ingested_requests_count_towards_slow_convergence(
+        client: httpx.AsyncClient, auth: dict[str, str]) -> None:
+    """Requests the platform reports through ingest (not scored here) join the memory."""
+    target = "0x" + "e4" * 20
+    first = await _score(client, auth, "in-0", "in-a", FRESH[1], START)  # loads the tenant
+    assert first["action"] == "APPROVED"
+    r = await client.post("/v1/events", headers=auth, json={"events": [
+        {"event_id": f"in-ev-{i}", "kind": "withdrawal_request", "account_id": f"in-{i}",
+         "occurred_at": (START + timedelta(minutes=20 * i)).isoformat(),
+         "destination": target, "asset": "USDT", "amount": "700"} for i in (1, 2)]})
+    assert r.json()["accepted"] == 2
+    third = await _score(client, auth, "in-3", "in-3", target, START + timedelta(minutes=70))
+    assert "ADDRESS_CONVERGENCE" in third["reason_codes"] and third["action"] != "APPROVED"
