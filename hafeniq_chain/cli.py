@@ -21,6 +21,7 @@ from hafeniq_chain.commands import (
     eval_cmd,
     replay_cmd,
     scenario_cmd,
+    status_cmd,
     store_cmd,
 )
 
@@ -34,7 +35,7 @@ app = typer.Typer(
 
 COMMAND_MODULES = [
     config_cmd, store_cmd, chain_cmd, replay_cmd, alerts_cmd, audit_cmd, api_cmd, scenario_cmd,
-    eval_cmd, demo_cmd,
+    eval_cmd, demo_cmd, status_cmd,
 ]
 
 

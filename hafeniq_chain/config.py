@@ -22,6 +22,7 @@ from hafeniq_chain.core.settings import (
     ApiSettings,
     ChainSettings,
     ForecastSettings,
+    LeaseSettings,
     PrivacySettings,
     StoreSettings,
     WatchSettings,
@@ -51,6 +52,7 @@ class Settings(BaseSettings):
     withdrawals: WithdrawalSettings = Field(default_factory=WithdrawalSettings)
     forecast: ForecastSettings = Field(default_factory=ForecastSettings)
     watch: list[WatchSettings] = Field(default_factory=list)
+    lease: LeaseSettings = Field(default_factory=LeaseSettings)
     policy: Policy = Field(default_factory=Policy)
 
     def detection(self) -> DetectionSettings:

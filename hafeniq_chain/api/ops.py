@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ class Readiness:
     pool: asyncpg.Pool
     rpc: RpcClient | None = None
     max_head_lag: int = 20
+    roles: Callable[[], dict[str, str]] | None = None  # chain -> owner | standby (leases)
 
     async def check(self) -> dict[str, Any]:
         checks: dict[str, Any] = {}
@@ -55,7 +57,11 @@ async def readyz(request: Request, response: Response) -> dict[str, Any]:
     ok = all(v == "ok" or str(v).startswith("ok") or isinstance(v, int)
              for v in checks.values())
     response.status_code = 200 if ok else 503
-    return {"ready": ok, "checks": checks}
+    body: dict[str, Any] = {"ready": ok, "checks": checks}
+    roles = request.app.state.readiness.roles
+    if roles is not None:
+        body["chains"] = roles()
+    return body
 
 
 @router.get("/metrics", response_class=PlainTextResponse)

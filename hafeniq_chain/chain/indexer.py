@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import asyncpg
 
@@ -11,8 +11,12 @@ from hafeniq_chain.chain.rpc import RpcClient, block_calls
 from hafeniq_chain.decode.abi_registry import AbiRegistry
 from hafeniq_chain.decode.normalize import add_traces, normalize_block
 from hafeniq_chain.decode.records import BlockBundle
+from hafeniq_chain.store.database import Connection
 from hafeniq_chain.store.rows import PreparedBatch, prepare_batch
 from hafeniq_chain.store.writer import WriteMethod, write_prepared
+
+# Runs first inside every write's transaction and raises to refuse it (store/lease.py).
+Fence = Callable[[Connection], Awaitable[None]]
 
 
 class BlockIndexer:
@@ -28,6 +32,7 @@ class BlockIndexer:
         self.source = source
         self.fetch_traces = fetch_traces
         self._kinds: dict[str, str] = {}
+        self.fence: Fence | None = None  # set by the daemon when the chain is leased
 
     async def fetch(self, numbers: Sequence[int]) -> list[BlockBundle]:
         """Blocks + receipts (+ traces when enabled) from the node, decoded into bundles."""
@@ -66,7 +71,9 @@ class BlockIndexer:
                              ) -> None:
         """Write a prepared batch atomically (with the cursor when given)."""
         kinds = await self._entity_kinds(batch.call_targets)
-        async with self.pool.acquire() as conn:
+        async with self.pool.acquire() as conn, conn.transaction():
+            if self.fence is not None:
+                await self.fence(conn)
             await write_prepared(conn, batch, cursor=cursor, method=method,
                                  entity_kinds=kinds, mempool_active=mempool_active)
 

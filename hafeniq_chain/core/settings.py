@@ -115,3 +115,14 @@ class ForecastSettings(_Section):
     # NOTE: hot wallets pay out heavy-tailed amounts all day; 3 robust SDs (the off-chain
     # limit) would flag about one routine payout in 700, 5 flags about one in 3.5 million.
     wallet_sigmas: float = Field(default=5.0, ge=1.0, le=20.0)
+
+
+class LeaseSettings(_Section):
+    """Replicas: each chain is followed by the one replica holding its lease (``[lease]``)."""
+
+    enabled: bool = True
+    replica_id: str = ""  # empty: host:pid
+    heartbeat_s: float = Field(default=1.0, gt=0, le=60)
+    retry_s: float = Field(default=1.0, gt=0, le=60)
+    # An owner silent this long while its lock session lingers is cut off by a standby.
+    ttl_s: float = Field(default=10.0, gt=0, le=600)
