@@ -1,7 +1,7 @@
 """Three `run` replicas on one PostgreSQL and one Anvil: the owner's lock session is cut,
-then the chain's owner is killed (-9) twice; each time a standby owns the chain within 10 s, and afterwards the stored chain is an
-exact copy of the node's, every alert reached the receiver once, and no replica logged a
-conflict or an error."""
+then the chain's owner is killed (-9) twice; each time a standby owns the chain within
+10 s, and afterwards the stored chain is an exact copy of the node's, every alert reached
+the receiver once, and no replica logged a conflict or an error."""
 
 from __future__ import annotations
 
