@@ -14,6 +14,7 @@ import signal
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -39,6 +40,7 @@ from hafeniq_chain.fuse.decision_drift import DecisionStreamMonitor, check_decis
 from hafeniq_chain.fuse.engine import IncidentEngine
 from hafeniq_chain.log import get_logger
 from hafeniq_chain.store.lease import ChainLease, default_replica_id
+from hafeniq_chain.store.partitions import drop_expired_partitions
 
 log = get_logger(__name__)
 
@@ -179,6 +181,12 @@ class Daemon:
         self.scheduler.add_job(self._owner_only, "interval",
                                args=[lambda: self.live.save_state(self.pool)], seconds=60,
                                id="save-baselines", max_instances=1)
+        keep_days = self.settings.store.raw_block_retention_days
+        if keep_days is not None:
+            self.scheduler.add_job(self._owner_only, "interval", hours=24,
+                                   args=[lambda: drop_expired_partitions(self.pool, keep_days)],
+                                   id="raw-retention", max_instances=1,
+                                   next_run_time=datetime.now(UTC))
         if self.leadership is None:  # with a lease, the state is loaded on becoming owner
             await self.live.load_state(self.pool)
         self.scheduler.start()

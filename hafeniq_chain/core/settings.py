@@ -61,6 +61,9 @@ class StoreSettings(_Section):
     pool_min: int = Field(default=1, ge=1)
     pool_max: int = Field(default=10, ge=1, le=200)
     raw_event_retention_days: int = Field(default=90, ge=1)
+    # Raw per-block rows (txs, logs, calls, swaps, edge events) older than this are dropped
+    # a partition at a time by `run` (daily) and `prune`; None keeps them forever.
+    raw_block_retention_days: int | None = Field(default=None, ge=1)
 
 
 class ApiSettings(_Section):
