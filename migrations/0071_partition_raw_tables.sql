@@ -10,8 +10,8 @@
 -- Index review: every key now leads with (chain_id, block_number), which serves the
 -- per-block paths (writer rewrite and aggregation, reorg cascade, retention); the separate
 -- *_block indexes were duplicates of it and are gone. Indexes no query of the package uses
--- (transactions by sender / by target+selector, logs by tx, calls by target+selector,
--- swaps by pool) are dropped from the defaults; README "Storage that scales" lists them
+-- (transactions by hash / by sender / by target+selector, logs by topic or by tx, calls by
+-- target+selector, swaps by pool) are dropped from the defaults; README "Storage that scales" lists them
 -- for operators who query raw rows by hand.
 
 CREATE TABLE block_partitioning (
@@ -76,12 +76,12 @@ CREATE TABLE swaps (LIKE swaps_unpartitioned INCLUDING DEFAULTS)
 CREATE TABLE edge_events (LIKE edge_events_unpartitioned INCLUDING DEFAULTS)
     PARTITION BY RANGE (chain_id, block_number);
 
--- transactions: a block's transactions in order; by hash for the pending-transaction links
+-- transactions: a block's transactions in order (the pending-transaction links and the
+-- private flag join by hash within the batch's blocks, which this key serves)
 ALTER TABLE transactions ADD PRIMARY KEY (chain_id, block_number, tx_index);
-CREATE INDEX transactions_hash ON transactions (chain_id, hash);
--- logs: per block; by emitting contract and event for the governance detectors
+-- logs: per block; by emitting contract over a block range (governance detectors)
 ALTER TABLE logs ADD PRIMARY KEY (chain_id, block_number, log_index);
-CREATE INDEX logs_address_topic ON logs (chain_id, address, topic0, block_number);
+CREATE INDEX logs_address ON logs (chain_id, address, block_number);
 ALTER TABLE calls ADD PRIMARY KEY (chain_id, block_number, tx_hash, trace_address);
 ALTER TABLE swaps ADD PRIMARY KEY (chain_id, block_number, tx_hash, position);
 -- edge_events: per block (writer, reorg), by source / destination (hot-wallet history,
