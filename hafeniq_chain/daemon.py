@@ -66,6 +66,10 @@ class Daemon:
     error_budget: int = 20
     console_alerts: bool = False
     stop: asyncio.Event = field(default_factory=asyncio.Event)
+    # Several chains in one process (fleet.py): only the primary runs the API, the outbox
+    # and the decision-stream check; its /readyz reports its peers' chains too.
+    primary: bool = True
+    peers: list[Daemon] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         chain = self.settings.chain
@@ -116,7 +120,8 @@ class Daemon:
 
     def roles(self) -> dict[str, str]:
         """Per chain: owner or standby (for /readyz and logs)."""
-        return {str(self.settings.chain.chain_id): "owner" if self.owns_chain else "standby"}
+        own = {str(self.settings.chain.chain_id): "owner" if self.owns_chain else "standby"}
+        return {k: v for d in self.peers for k, v in d.roles().items()} | own
 
     def _on_pending(self, tx: dict[str, Any]) -> None:
         record = pending_from_rpc(tx)
@@ -175,9 +180,11 @@ class Daemon:
         """Run every stage until ``stop`` is set; the cursor is already checkpointed."""
         log.info("daemon.started", chain_id=self.settings.chain.chain_id,
                  rpc=self.rpc.urls, mempool=self.mempool is not None)
-        self.scheduler.add_job(self._owner_only, "interval", args=[self._check_decision_stream],
-                               seconds=self.settings.policy.decision_bucket_s,
-                               id="decision-stream", max_instances=1)
+        if self.primary:
+            self.scheduler.add_job(self._owner_only, "interval",
+                                   args=[self._check_decision_stream],
+                                   seconds=self.settings.policy.decision_bucket_s,
+                                   id="decision-stream", max_instances=1)
         self.scheduler.add_job(self._owner_only, "interval",
                                args=[lambda: self.live.save_state(self.pool)], seconds=60,
                                id="save-baselines", max_instances=1)
@@ -197,9 +204,9 @@ class Daemon:
                 else:
                     leadership = self.leadership
                     group.create_task(self._stage("lease", lambda: leadership.run(self.stop)))
-                if self.channels:
+                if self.channels and self.primary:
                     group.create_task(self._stage("outbox", lambda: self.outbox.run(self.stop)))
-                if self.settings.api.enabled:
+                if self.settings.api.enabled and self.primary:
                     app = create_app(self.pool, self.settings,
                                      readiness=Readiness(self.pool, self.rpc,
                                                          roles=self.roles),

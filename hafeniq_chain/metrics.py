@@ -15,6 +15,9 @@ BLOCKS_INDEXED = Counter(
     "hafeniq_blocks_indexed_total", "Blocks written to the store.", ["source"], registry=REGISTRY)
 HEAD_LAG_BLOCKS = Gauge(
     "hafeniq_head_lag_blocks", "Node head minus last indexed block.", registry=REGISTRY)
+CHAIN_HEAD_LAG_BLOCKS = Gauge(
+    "hafeniq_chain_head_lag_blocks", "Per chain (name): node head minus stored cursor, on "
+    "the chain's owner; -1 on a standby.", ["chain"], registry=REGISTRY)
 PENDING_TXS_SEEN = Counter(
     "hafeniq_pending_txs_seen_total", "Pending transactions first seen.", registry=REGISTRY)
 DECODE_ERRORS = Counter(

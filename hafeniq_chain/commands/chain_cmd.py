@@ -12,8 +12,9 @@ from hafeniq_chain.chain.indexer import BlockIndexer
 from hafeniq_chain.chain.rpc import RpcClient, RpcError
 from hafeniq_chain.commands.common import console, run_async, settings_from
 from hafeniq_chain.config import Settings
-from hafeniq_chain.daemon import Daemon, DaemonHalted
+from hafeniq_chain.daemon import DaemonHalted
 from hafeniq_chain.decode.abi_registry import AbiRegistry
+from hafeniq_chain.fleet import Fleet
 from hafeniq_chain.store.database import open_database
 
 RPC_OPTION = typer.Option(None, "--rpc", help="RPC URL (ws:// or http://); overrides the config.")
@@ -34,9 +35,9 @@ def run_command(
 
     async def _run() -> None:
         async with open_database(settings.store) as pool:
-            daemon = Daemon(settings, pool, start_block=from_block)
-            daemon.install_signal_handlers()
-            await daemon.run()
+            fleet = Fleet(settings, pool, start_block=from_block)  # one daemon per chain
+            fleet.install_signal_handlers()
+            await fleet.run()
 
     try:
         run_async(_run())

@@ -11,6 +11,7 @@ periodically, so a restart does not mean a new warm-up.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
@@ -53,6 +54,7 @@ class DetectionPipeline:
         self.queue: asyncio.Queue[PendingTxRecord] = asyncio.Queue(queue_size)
         self.dropped = 0
         self.failures = 0
+        self.baseline_prefix = ""  # several chains in one database: one namespace per chain
 
     async def _isolated(self, detectors: Sequence[Detector],
                         call: Callable[[Detector], Awaitable[list[Finding]]],
@@ -60,7 +62,9 @@ class DetectionPipeline:
         findings: list[Finding] = []
         for detector in detectors:
             try:
-                findings += await call(detector)
+                findings += [f if f.chain_id is not None else
+                             dataclasses.replace(f, chain_id=self.ctx.chain_id)
+                             for f in await call(detector)]
             except Exception as exc:  # one broken detector must not blind the others
                 self.failures += 1
                 log.error(event, detector=detector.name, error=repr(exc)[:300], **where)
@@ -109,7 +113,7 @@ class DetectionPipeline:
     async def load_state(self, pool: asyncpg.Pool) -> None:
         async with pool.acquire() as conn:
             for detector in self.learning:
-                rows = await load_baselines(conn, detector.name)
+                rows = await load_baselines(conn, self.baseline_prefix + detector.name)
                 detector.import_baselines(rows)
                 log.info("detect.baselines_loaded", detector=detector.name, scopes=len(rows))
 
@@ -117,7 +121,7 @@ class DetectionPipeline:
         async with pool.acquire() as conn, conn.transaction():
             for detector in self.learning:
                 rows = detector.export_baselines()
-                await save_baselines(conn, detector.name, rows, block)
+                await save_baselines(conn, self.baseline_prefix + detector.name, rows, block)
 
 
 def build_pipeline(settings: DetectionSettings, chain_id: int, pool: asyncpg.Pool | None = None,

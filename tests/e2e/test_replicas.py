@@ -117,7 +117,7 @@ async def test_owner_killed_twice_standby_takes_over_without_gap_or_duplicate(
             replicas.append(Replica(name, empty_dsn, anvil.ws_url, tmp_path, env))
         by_name = {r.name: r for r in replicas}
         await wait_indexed(empty_dsn, send(anvil, 6), within_s=60)
-        for _ in range(100):  # every replica answers /readyz: one owner, two standbys
+        for _ in range(400):  # every replica answers /readyz: one owner, two standbys
             roles = sorted([str(await r.role()) for r in replicas])
             if roles == ["owner", "standby", "standby"]:
                 break
