@@ -32,6 +32,9 @@ def run_command(
 ) -> None:
     """Follow the node until SIGTERM: index heads, mempool and reorgs; then drain and exit."""
     settings = _settings(ctx, rpc)
+    if rpc and settings.chains:
+        console.print("[red]--rpc sets [chain]; with [[chains]] give each chain's rpc_urls[/red]")
+        raise typer.Exit(2)
 
     async def _run() -> None:
         async with open_database(settings.store) as pool:
