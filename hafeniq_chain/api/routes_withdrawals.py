@@ -42,6 +42,9 @@ async def score_withdrawal(request: Request) -> Response:
     key = await _scoring_key(request)  # called, not a FastAPI dependency: same checks, less work
     body = parse_body(WithdrawalRequest, await request.body())
     state: ApiState = request.app.state.hafeniq
+    if state.tenants is not None and (
+            answer := await state.tenants.route(request, key.tenant)) is not None:
+        return answer  # another replica scores this tenant
     context = body.model_dump(mode="json", exclude_none=True, exclude=_CONTEXT_EXCLUDED)
     for name in ("ip", "api_key_fingerprint", "session_id"):
         if name in context:

@@ -75,6 +75,9 @@ class ApiSettings(_Section):
     require_signature: bool = False
     signature_tolerance_s: int = Field(default=300, ge=1)
     signing_secret: SecretStr | None = None
+    # Several `serve` processes on one database: each tenant scored by one, others forward.
+    scoring_replicas: bool = False
+    advertise_url: str = ""  # how the other replicas reach this one; default http://<listen>
 
 
 class AlertSettings(_Section):
