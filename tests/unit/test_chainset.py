@@ -62,3 +62,10 @@ def test_bad_chains_are_named(tmp_path: Path, extra: str, problem: str) -> None:
     cfg.write_text(TWO_CHAINS + extra)
     with pytest.raises(ConfigError, match=problem):
         load_settings(cfg)
+
+
+def test_example_chains_config_is_valid() -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "chains.toml"
+    chains = load_settings(example).per_chain()
+    assert [(n, s.chain.chain_id) for n, s in chains] == [("mainnet", 1), ("base", 8453)]
+    assert chains[1][1].detect.drift.cusum_h == 7.0
