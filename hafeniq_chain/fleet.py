@@ -34,7 +34,7 @@ class Fleet:
             daemon = Daemon(chain_settings, pool, stop=self.stop, primary=i == 0,
                             **daemon_args)
             if i > 0:  # the first chain keeps the names a single-chain config used
-                daemon.live.baseline_prefix = f"chain-{chain_settings.chain.chain_id}:"
+                daemon.live.namespace = f"chain-{chain_settings.chain.chain_id}:"
             self.named.append((name, daemon))
         self.primary = self.named[0][1]
         self.primary.peers = [d for _, d in self.named[1:]]
