@@ -24,6 +24,7 @@ from hafeniq_chain.commands import (
     replay_cmd,
     rules_cmd,
     scenario_cmd,
+    status_cmd,
     store_cmd,
 )
 
@@ -37,7 +38,7 @@ app = typer.Typer(
 
 COMMAND_MODULES = [
     config_cmd, store_cmd, chain_cmd, replay_cmd, alerts_cmd, audit_cmd, api_cmd, scenario_cmd,
-    eval_cmd, demo_cmd, findings_cmd, labels_cmd, rules_cmd,
+    eval_cmd, demo_cmd, findings_cmd, labels_cmd, rules_cmd, status_cmd,
 ]
 
 

@@ -13,15 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from hafeniq_chain.chainset import NamedChain, chain_detect, check_chains
 from hafeniq_chain.core.policy import Policy
 from hafeniq_chain.core.settings import (
     AlertSettings,
     ApiSettings,
     ChainSettings,
     ForecastSettings,
+    LeaseSettings,
     PrivacySettings,
     StoreSettings,
     WatchSettings,
@@ -54,9 +56,24 @@ class Settings(BaseSettings):
     withdrawals: WithdrawalSettings = Field(default_factory=WithdrawalSettings)
     forecast: ForecastSettings = Field(default_factory=ForecastSettings)
     watch: list[WatchSettings] = Field(default_factory=list)
+    lease: LeaseSettings = Field(default_factory=LeaseSettings)
+    chains: list[NamedChain] = Field(default_factory=list)  # [[chains]]: several chains
     policy: Policy = Field(default_factory=Policy)
     rules: RulesSettings = Field(default_factory=RulesSettings)
     rule: list[RuleSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _chains_valid(self) -> Settings:
+        check_chains(self.chains, self.detect)
+        return self
+
+    def per_chain(self) -> list[tuple[str, Settings]]:
+        """(name, settings) per followed chain; a single ``[chain]`` is named "default"."""
+        if not self.chains:
+            return [("default", self)]
+        return [(c.name, self.model_copy(update={
+            "chain": ChainSettings(**c.model_dump(exclude={"name", "detect"})),
+            "detect": chain_detect(self.detect, c), "chains": []})) for c in self.chains]
 
     def detection(self) -> DetectionSettings:
         """What detectors are built from (the same under run, backfill, replay and eval)."""

@@ -15,6 +15,7 @@ import signal
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -30,6 +31,7 @@ from hafeniq_chain.api.server import serve_until
 from hafeniq_chain.chain.capabilities import NodeCapabilities, probe
 from hafeniq_chain.chain.follower import BlockHook, Follower, ReorgTooDeep
 from hafeniq_chain.chain.indexer import BlockIndexer
+from hafeniq_chain.chain.leadership import Leadership
 from hafeniq_chain.chain.mempool import PendingStore, pending_from_rpc
 from hafeniq_chain.chain.pending_hashes import PendingHashFetcher
 from hafeniq_chain.chain.rpc import RpcClient, RpcError
@@ -42,6 +44,8 @@ from hafeniq_chain.detect.pipeline import build_pipeline
 from hafeniq_chain.fuse.decision_drift import DecisionStreamMonitor, check_decision_stream
 from hafeniq_chain.fuse.engine import IncidentEngine
 from hafeniq_chain.log import get_logger
+from hafeniq_chain.store.lease import ChainLease, default_replica_id
+from hafeniq_chain.store.partitions import drop_expired_partitions
 
 log = get_logger(__name__)
 
@@ -67,6 +71,10 @@ class Daemon:
     error_budget: int = 20
     console_alerts: bool = False
     stop: asyncio.Event = field(default_factory=asyncio.Event)
+    # Several chains in one process (fleet.py): only the primary runs the API, the outbox
+    # and the decision-stream check; its /readyz reports its peers' chains too.
+    primary: bool = True
+    peers: list[Daemon] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         chain = self.settings.chain
@@ -113,6 +121,25 @@ class Daemon:
             on_pending_hash=self.pending_hashes.offer if self.pending_hashes else None,
             on_mempool=self._on_mempool) if ws_urls else None
         self.capabilities = NodeCapabilities()
+        lease = self.settings.lease
+        self.leadership = Leadership(
+            ChainLease(self.pool, chain.chain_id, lease.replica_id or default_replica_id(),
+                       ttl_s=lease.ttl_s),
+            self._chain_stages, heartbeat_s=lease.heartbeat_s, retry_s=lease.retry_s,
+            on_acquire=lambda: self.live.load_state(self.pool),
+            on_release=lambda: self.live.save_state(self.pool)) if lease.enabled else None
+        if self.leadership is not None:
+            self.indexer.fence = self.leadership.lease.fence
+
+    @property
+    def owns_chain(self) -> bool:
+        """Whether this replica follows the chain (always, without leases)."""
+        return self.leadership is None or self.leadership.role == "owner"
+
+    def roles(self) -> dict[str, str]:
+        """Per chain: owner or standby (for /readyz and logs)."""
+        own = {str(self.settings.chain.chain_id): "owner" if self.owns_chain else "standby"}
+        return {k: v for d in self.peers for k, v in d.roles().items()} | own
 
     def _on_pending(self, tx: dict[str, Any]) -> None:
         record = pending_from_rpc(tx)
@@ -152,15 +179,37 @@ class Daemon:
                 await asyncio.wait_for(self.subscriber.connected.wait(), 5.0)
         log.info("daemon.capabilities", **self.node_capabilities())
 
-    async def _follow(self) -> None:
+    async def _follow(self, stop: asyncio.Event) -> None:
         try:
-            await self.follower.run(self.stop, self.settings.chain.poll_interval_s)
+            await self.follower.run(stop, self.settings.chain.poll_interval_s)
         except (ReorgTooDeep, TracesUnavailable) as exc:
             raise DaemonHalted(str(exc)) from exc
 
-    async def _stage(self, name: str, loop: Callable[[], Awaitable[None]]) -> None:
+    async def _stage(self, name: str, loop: Callable[[], Awaitable[None]],
+                     stop: asyncio.Event | None = None) -> None:
         """A stage restarted after node or database outages, within the error budget."""
-        await resilient(name, loop, self.stop, transient=TRANSIENT, budget=self.error_budget)
+        await resilient(name, loop, stop or self.stop, transient=TRANSIENT,
+                        budget=self.error_budget)
+
+    async def _chain_stages(self, stop: asyncio.Event) -> None:
+        """What only the chain's owner runs: follower, head subscription, mempool."""
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self._stage("follower", lambda: self._follow(stop), stop))
+            if self.subscriber is not None:
+                group.create_task(self.subscriber.run(stop))
+            if self.pending_hashes is not None:
+                pending_hashes = self.pending_hashes
+                group.create_task(self._stage("pending-hashes",
+                                              lambda: pending_hashes.run(stop), stop))
+            if self.mempool is not None:
+                mempool = self.mempool
+                group.create_task(self._stage("mempool", lambda: mempool.run(stop), stop))
+                group.create_task(self._stage("pending-detection",
+                                              lambda: self.live.run_pending(stop), stop))
+
+    async def _owner_only(self, job: Callable[[], Awaitable[None]]) -> None:
+        if self.owns_chain:
+            await job()
 
     async def _check_decision_stream(self) -> None:
         bucket_s = self.settings.policy.decision_bucket_s
@@ -185,35 +234,39 @@ class Daemon:
         """Run every stage until ``stop`` is set; the cursor is already checkpointed."""
         log.info("daemon.started", chain_id=self.settings.chain.chain_id,
                  rpc=self.rpc.urls, mempool=self.mempool is not None)
-        self.scheduler.add_job(self._check_decision_stream, "interval",
-                               seconds=self.settings.policy.decision_bucket_s,
-                               id="decision-stream", max_instances=1)
-        self.scheduler.add_job(self.live.save_state, "interval", args=[self.pool], seconds=60,
+        if self.primary:
+            self.scheduler.add_job(self._owner_only, "interval",
+                                   args=[self._check_decision_stream],
+                                   seconds=self.settings.policy.decision_bucket_s,
+                                   id="decision-stream", max_instances=1)
+        self.scheduler.add_job(self._owner_only, "interval",
+                               args=[lambda: self.live.save_state(self.pool)], seconds=60,
                                id="save-baselines", max_instances=1)
-        await self.live.load_state(self.pool)
+        keep_days = self.settings.store.raw_block_retention_days
+        if keep_days is not None:
+            self.scheduler.add_job(self._owner_only, "interval", hours=24,
+                                   args=[lambda: drop_expired_partitions(self.pool, keep_days)],
+                                   id="raw-retention", max_instances=1,
+                                   next_run_time=datetime.now(UTC))
+        if self.leadership is None:  # with a lease, the state is loaded on becoming owner
+            await self.live.load_state(self.pool)
         self.scheduler.start()
-        pending_hashes = self.pending_hashes
         try:
             async with asyncio.TaskGroup() as group:
-                group.create_task(self._stage("follower", self._follow))
                 group.create_task(self._probe_capabilities())
-                if self.subscriber is not None:
-                    group.create_task(self.subscriber.run(self.stop))
-                if pending_hashes is not None:
-                    group.create_task(self._stage("pending-hashes",
-                                                  lambda: pending_hashes.run(self.stop)))
-                if self.mempool is not None:
-                    mempool = self.mempool
-                    group.create_task(self._stage("mempool", lambda: mempool.run(self.stop)))
-                    group.create_task(self._stage("pending-detection",
-                                                  lambda: self.live.run_pending(self.stop)))
-                if self.channels:
+                if self.leadership is None:
+                    group.create_task(self._chain_stages(self.stop))
+                else:
+                    leadership = self.leadership
+                    group.create_task(self._stage("lease", lambda: leadership.run(self.stop)))
+                if self.channels and self.primary:
                     group.create_task(self._stage("outbox", lambda: self.outbox.run(self.stop)))
-                if self.settings.api.enabled:
+                if self.settings.api.enabled and self.primary:
                     app = create_app(self.pool, self.settings,
                                      readiness=Readiness(self.pool, self.rpc,
                                                          progress=self.follower.progress,
-                                                         node=self.node_capabilities),
+                                                         node=self.node_capabilities,
+                                                         roles=self.roles),
                                      alert_channels=self.router)
                     group.create_task(serve_until(app, self.settings.api.listen, self.stop))
         except* BudgetExhausted as group:
@@ -221,7 +274,8 @@ class Daemon:
         finally:
             self.scheduler.shutdown(wait=False)
             try:
-                await self.live.save_state(self.pool)
+                if self.leadership is None:  # an owner saved when it gave the lease up
+                    await self.live.save_state(self.pool)
             except TRANSIENT as exc:  # the database may be the reason we are stopping
                 log.warning("daemon.baselines_not_saved", error=repr(exc)[:200])
             self.follower.close()

@@ -19,6 +19,9 @@ HEAD_LAG_BLOCKS = Gauge(
 NODE_HEAD_AGE_SECONDS = Gauge(
     "hafeniq_node_head_age_seconds", "Seconds since the node's head was last read.",
     registry=REGISTRY)
+CHAIN_HEAD_LAG_BLOCKS = Gauge(
+    "hafeniq_chain_head_lag_blocks", "Per chain (name): node head minus stored cursor, on "
+    "the chain's owner; -1 on a standby.", ["chain"], registry=REGISTRY)
 PENDING_TXS_SEEN = Counter(
     "hafeniq_pending_txs_seen_total", "Pending transactions first seen.", registry=REGISTRY)
 DECODE_ERRORS = Counter(

@@ -35,7 +35,8 @@ class IncidentView:
 
 
 def alert_payload(kind: AlertKind, incident: IncidentView, tx_hashes: Sequence[str] = (),
-                  offchain: dict[str, Any] | None = None) -> dict[str, Any]:
+                  offchain: dict[str, Any] | None = None,
+                  chains: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     """The JSON body stored in ``alerts.payload`` and handed to every channel."""
     payload: dict[str, Any] = {
         "schema": SCHEMA, "kind": kind,
@@ -50,4 +51,6 @@ def alert_payload(kind: AlertKind, incident: IncidentView, tx_hashes: Sequence[s
     }
     if offchain is not None:
         payload["offchain"] = offchain
+    if chains:  # on-chain evidence: which chain(s), {"chain_id", "name"}
+        payload["chains"] = list(chains)
     return payload

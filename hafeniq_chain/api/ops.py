@@ -29,6 +29,7 @@ class Readiness:
     max_head_lag: int = 20
     progress: ProgressTracker | None = None
     node: Callable[[], dict[str, Any]] | None = None  # what the node supports (capabilities)
+    roles: Callable[[], dict[str, str]] | None = None  # chain -> owner | standby (leases)
 
     async def check(self) -> dict[str, Any]:
         checks: dict[str, Any] = {}
@@ -67,8 +68,14 @@ async def readyz(request: Request, response: Response) -> dict[str, Any]:
     ok = all(v == "ok" or str(v).startswith("ok") or isinstance(v, int)
              for v in checks.values())
     response.status_code = 200 if ok else 503
+    body: dict[str, Any] = {"ready": ok, "checks": checks}
     node = request.app.state.readiness.node
-    return {"ready": ok, "checks": checks, **({"node": node()} if node else {})}
+    if node is not None:
+        body["node"] = node()
+    roles = request.app.state.readiness.roles
+    if roles is not None:
+        body["chains"] = roles()
+    return body
 
 
 @router.get("/metrics", response_class=PlainTextResponse)

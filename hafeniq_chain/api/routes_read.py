@@ -43,13 +43,16 @@ async def list_alerts(request: Request, limit: int = Query(50, ge=1, le=500),
 @router.get("/v1/entities/{address}")
 async def get_entity(request: Request,
                      address: str = Path(pattern=ADDRESS_PATTERN),
+                     chain_id: int | None = Query(None, ge=1,
+                                                  description="default: the first chain"),
                      key: ApiKeyRecord = Depends(require_scope("entities:read"))
                      ) -> dict[str, Any]:
     """On-chain graph facts plus this tenant's off-chain history for the address."""
     state: ApiState = request.app.state.hafeniq
     async with state.pool.acquire() as conn:
         return await describe_address(cast(asyncpg.Connection, conn), key.tenant,
-                                      state.settings.chain.chain_id, address.lower())
+                                      chain_id or state.settings.chain.chain_id,
+                                      address.lower())
 
 
 @router.get("/v1/incidents/{incident_id}/summary")

@@ -53,6 +53,9 @@ async def score_withdrawal(request: Request) -> Response:
     body = parse_body(WithdrawalRequest, await request.body())
     state: ApiState = request.app.state.hafeniq
     check_bounds(bound_errors(state.settings, body.asset, body.amount, body.occurred_at))
+    if state.tenants is not None and (
+            answer := await state.tenants.route(request, key.tenant)) is not None:
+        return answer  # another replica scores this tenant
     context = body.model_dump(mode="json", exclude_none=True, exclude=_CONTEXT_EXCLUDED)
     for name in ("ip", "api_key_fingerprint", "session_id"):
         if name in context:

@@ -8,6 +8,7 @@ import asyncpg
 
 from hafeniq_chain.api.known_keys import KnownKeys
 from hafeniq_chain.api.pseudonym import Pseudonymiser
+from hafeniq_chain.api.tenant_router import TenantRouter
 from hafeniq_chain.config import Settings
 from hafeniq_chain.offchain.engine import WithdrawalRiskEngine
 
@@ -21,3 +22,4 @@ class ApiState:
     pseudonymiser: Pseudonymiser
     engine: WithdrawalRiskEngine
     known_keys: KnownKeys
+    tenants: TenantRouter | None = None  # scoring replicas: who scores which tenant

@@ -164,6 +164,8 @@ class Follower:
             raise ReorgTooDeep(f"no common ancestor within {self.max_reorg_depth} blocks of {last}")
         depth = last - ancestor
         async with pool.acquire() as conn, conn.transaction():
+            if self.indexer.fence is not None:  # only the lease owner may rewind the chain
+                await self.indexer.fence(conn)
             retracted = await remove_blocks_from(conn, self.chain_id, ancestor + 1)
             await conn.execute(
                 "UPDATE cursors SET block_number = $3, block_hash = $4, updated_at = now() "

@@ -13,10 +13,14 @@ from hafeniq_chain.chain.trace_source import add_block_traces, choose_trace_meth
 from hafeniq_chain.decode.abi_registry import AbiRegistry
 from hafeniq_chain.decode.normalize import normalize_block
 from hafeniq_chain.decode.records import BlockBundle
+from hafeniq_chain.store.database import Connection
 from hafeniq_chain.store.rows import PreparedBatch, prepare_batch
 from hafeniq_chain.store.writer import WriteMethod, write_prepared
 
 NodeBlocks = list[tuple[dict[str, Any], list[dict[str, Any]]]]
+
+# Runs first inside every write's transaction and raises to refuse it (store/lease.py).
+Fence = Callable[[Connection], Awaitable[None]]
 
 
 class BlockIndexer:
@@ -36,6 +40,7 @@ class BlockIndexer:
         # NOTE: set by the daemon to the mempool buffer's flush: sightings are written
         # before a block judges which of its transactions were never seen pending.
         self.before_judging: Callable[[], Awaitable[object]] | None = None
+        self.fence: Fence | None = None  # set by the daemon when the chain is leased
 
     async def _trace_method(self, number: int) -> str:
         """The node's tracing method, found once (TracesUnavailable when it has none)."""
@@ -98,7 +103,9 @@ class BlockIndexer:
         kinds = await self.entity_kinds(batch.call_targets)
         if mempool_active and self.before_judging is not None:
             await self.before_judging()
-        async with self.pool.acquire() as conn:
+        async with self.pool.acquire() as conn, conn.transaction():
+            if self.fence is not None:
+                await self.fence(conn)
             await write_prepared(conn, batch, cursor=cursor, method=method,
                                  entity_kinds=kinds, mempool_active=mempool_active,
                                  before_commit=before_commit)

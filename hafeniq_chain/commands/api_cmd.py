@@ -11,9 +11,11 @@ from hafeniq_chain.alert.outbox import OutboxLoop
 from hafeniq_chain.api.app import create_app
 from hafeniq_chain.api.keys import ALL_SCOPES, create_api_key
 from hafeniq_chain.api.server import fast_loop_factory, parse_listen, serve_app
+from hafeniq_chain.api.tenant_router import TenantRouter
 from hafeniq_chain.commands.common import console, run_async, settings_from
 from hafeniq_chain.offchain.forecast_schedule import build_forecast_scheduler
 from hafeniq_chain.store.database import open_database
+from hafeniq_chain.store.lease import default_replica_id
 
 apikey_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 
@@ -39,10 +41,15 @@ def serve_command(
             channels = channels_from_settings(settings.alerts)
             outbox, stop = OutboxLoop(pool, channels), asyncio.Event()
             delivering = asyncio.create_task(outbox.run(stop)) if channels else None
+            app = create_app(pool, settings, alert_channels=list(channels))
+            tenants = app.state.hafeniq.tenants = TenantRouter(
+                pool, settings.api.advertise_url or f"http://{settings.api.listen}",
+                default_replica_id()) if settings.api.scoring_replicas else None
             try:
-                await serve_app(create_app(pool, settings, alert_channels=list(channels)),
-                                settings.api.listen)
+                await serve_app(app, settings.api.listen)
             finally:
+                if tenants is not None:
+                    await tenants.close()
                 scheduler.shutdown(wait=False)
                 stop.set()
                 if delivering is not None:

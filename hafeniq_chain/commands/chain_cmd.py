@@ -14,8 +14,9 @@ from hafeniq_chain.chain.rpc import RpcClient, RpcError
 from hafeniq_chain.chain.trace_source import TracesUnavailable
 from hafeniq_chain.commands.common import console, run_async, settings_from
 from hafeniq_chain.config import Settings
-from hafeniq_chain.daemon import Daemon, DaemonHalted
+from hafeniq_chain.daemon import DaemonHalted
 from hafeniq_chain.decode.abi_registry import AbiRegistry
+from hafeniq_chain.fleet import Fleet
 from hafeniq_chain.store.database import open_database
 
 RPC_OPTION = typer.Option(None, "--rpc", help="RPC URL (ws:// or http://); overrides the config.")
@@ -37,13 +38,17 @@ def run_command(
 ) -> None:
     """Follow the node until SIGTERM: index heads, mempool and reorgs; then drain and exit."""
     settings = _settings(ctx, rpc)
+    if rpc and settings.chains:
+        console.print("[red]--rpc sets [chain]; with [[chains]] give each chain's rpc_urls[/red]")
+        raise typer.Exit(2)
 
     async def _run() -> None:
-        await check_node(settings.chain, wait=wait)
+        for _, chain_settings in settings.per_chain():  # every node answers, right chain
+            await check_node(chain_settings.chain, wait=wait)
         async with open_database(settings.store, wait=wait) as pool:
-            daemon = Daemon(settings, pool, start_block=from_block)
-            daemon.install_signal_handlers()
-            await daemon.run()
+            fleet = Fleet(settings, pool, start_block=from_block)  # one daemon per chain
+            fleet.install_signal_handlers()
+            await fleet.run()
 
     try:
         run_async(_run())

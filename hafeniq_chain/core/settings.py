@@ -67,6 +67,9 @@ class StoreSettings(_Section):
     pool_min: int = Field(default=1, ge=1)
     pool_max: int = Field(default=10, ge=1, le=200)
     raw_event_retention_days: int = Field(default=90, ge=1)
+    # Raw per-block rows (txs, logs, calls, swaps, edge events) older than this are dropped
+    # a partition at a time by `run` (daily) and `prune`; None keeps them forever.
+    raw_block_retention_days: int | None = Field(default=None, ge=1)
 
 
 class ApiSettings(_Section):
@@ -81,6 +84,9 @@ class ApiSettings(_Section):
     # The tenant whose keys see tenant-less (on-chain) alerts, judge them (calibration) and
     # retrain every tenant's forecasts; None: one organisation, on-chain alerts shared.
     operator_tenant: str | None = Field(default=None, min_length=1)
+    # Several `serve` processes on one database: each tenant scored by one, others forward.
+    scoring_replicas: bool = False
+    advertise_url: str = ""  # how the other replicas reach this one; default http://<listen>
 
 
 AlertSeverity = Literal["info", "low", "medium", "high", "critical"]
@@ -222,3 +228,14 @@ class ForecastSettings(_Section):
     # NOTE: hot wallets pay out heavy-tailed amounts all day; 3 robust SDs (the off-chain
     # limit) would flag about one routine payout in 700, 5 flags about one in 3.5 million.
     wallet_sigmas: float = Field(default=5.0, ge=1.0, le=20.0)
+
+
+class LeaseSettings(_Section):
+    """Replicas: each chain is followed by the one replica holding its lease (``[lease]``)."""
+
+    enabled: bool = True
+    replica_id: str = ""  # empty: host:pid
+    heartbeat_s: float = Field(default=1.0, gt=0, le=60)
+    retry_s: float = Field(default=1.0, gt=0, le=60)
+    # An owner silent this long while its lock session lingers is cut off by a standby.
+    ttl_s: float = Field(default=10.0, gt=0, le=600)

@@ -11,6 +11,7 @@ periodically, so a restart does not mean a new warm-up.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
@@ -53,6 +54,9 @@ class DetectionPipeline:
         self.queue: asyncio.Queue[PendingTxRecord] = asyncio.Queue(queue_size)
         self.dropped = 0
         self.failures = 0
+        # Several chains in one database: the second and later chains' baselines and finding
+        # dedup keys carry "chain-<id>:" so equal addresses on two chains never merge.
+        self.namespace = ""
 
     async def _isolated(self, detectors: Sequence[Detector],
                         call: Callable[[Detector], Awaitable[list[Finding]]],
@@ -60,11 +64,19 @@ class DetectionPipeline:
         findings: list[Finding] = []
         for detector in detectors:
             try:
-                findings += await call(detector)
+                findings += [self._own(f) for f in await call(detector)]
             except Exception as exc:  # one broken detector must not blind the others
                 self.failures += 1
                 log.error(event, detector=detector.name, error=repr(exc)[:300], **where)
         return findings
+
+    def _own(self, f: Finding) -> Finding:
+        """The finding stamped with this pipeline's chain (and namespace, if any)."""
+        if f.chain_id is None:
+            f = dataclasses.replace(f, chain_id=self.ctx.chain_id)
+        if self.namespace and not f.dedup_key.startswith(self.namespace):
+            f = dataclasses.replace(f, dedup_key=self.namespace + f.dedup_key)
+        return f
 
     async def detect_block(self, bundle: BlockBundle) -> list[Finding]:
         """Every block detector's findings for one block."""
@@ -109,7 +121,7 @@ class DetectionPipeline:
     async def load_state(self, pool: asyncpg.Pool) -> None:
         async with pool.acquire() as conn:
             for detector in self.learning:
-                rows = await load_baselines(conn, detector.name)
+                rows = await load_baselines(conn, self.namespace + detector.name)
                 detector.import_baselines(rows)
                 log.info("detect.baselines_loaded", detector=detector.name, scopes=len(rows))
 
@@ -117,7 +129,7 @@ class DetectionPipeline:
         async with pool.acquire() as conn, conn.transaction():
             for detector in self.learning:
                 rows = detector.export_baselines()
-                await save_baselines(conn, detector.name, rows, block)
+                await save_baselines(conn, self.namespace + detector.name, rows, block)
 
 
 def build_pipeline(settings: DetectionSettings, chain_id: int, pool: asyncpg.Pool | None = None,

@@ -192,7 +192,10 @@ class IncidentEngine:
             IncidentView(incident_id, key, risk.score, (risk.low, risk.high),
                          severity_for(risk.score), action, risk.reason_codes, entities,
                          summary, _explain(risk)),
-            [h for c in risk.contributions for h in c.finding.tx_hashes])
+            [h for c in risk.contributions for h in c.finding.tx_hashes],
+            chains=[dict(r) for r in await conn.fetch(
+                "SELECT chain_id, name FROM chains WHERE chain_id = ANY($1::bigint[]) "
+                "ORDER BY chain_id", list({c.finding.chain_id for c in risk.contributions}))])
         channels = self.router(payload) if self.router is not None else self.channels
         return await store_alert(conn, payload, channels, summary or key, decision_id)
 

@@ -54,11 +54,13 @@ FROM transactions t JOIN blocks b ON b.chain_id = t.chain_id AND b.number = t.bl
 WHERE p.chain_id = $1 AND t.chain_id = $1 AND t.hash = p.hash
   AND t.block_number = ANY($2::bigint[])"""
 
+# NOTE: per transaction of the batch (partition-pruned), one probe of pending_transactions.
 _FLAG_PRIVATE = """
-UPDATE transactions t SET private = (p.hash IS NULL), mempool_delay_ms = p.mempool_delay_ms
+UPDATE transactions t SET private = p.hash IS NULL, mempool_delay_ms = p.mempool_delay_ms
 FROM transactions t2 LEFT JOIN pending_transactions p ON p.chain_id = t2.chain_id
     AND p.hash = t2.hash
-WHERE t.chain_id = $1 AND t2.chain_id = $1 AND t2.hash = t.hash
+WHERE t.chain_id = $1 AND t2.chain_id = $1 AND t2.block_number = ANY($2::bigint[])
+  AND t2.block_number = t.block_number AND t2.tx_index = t.tx_index
   AND t.block_number = ANY($2::bigint[])"""
 
 _FIRST_FUNDERS = """
@@ -114,6 +116,9 @@ async def write_prepared(conn: Connection, batch: PreparedBatch, *,
     """
     chain_id, numbers = batch.chain_id, batch.numbers
     async with conn.transaction():
+        # first: creating a partition locks its parent, so before this write touches any
+        await conn.execute("SELECT hafeniq_ensure_block_partitions($1, $2, $3)", chain_id,
+                           min(numbers), max(numbers))
         await conn.execute("INSERT INTO chains (chain_id) VALUES ($1) ON CONFLICT DO NOTHING",
                            chain_id)
         if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM blocks WHERE chain_id = $1 "

@@ -19,10 +19,10 @@ LAYERS: list[set[str]] = [
     {"chain", "alert"},
     {"detect", "rules"},
     # NOTE: config assembles the detector tables (detect.settings) with core's sections.
-    {"config", "fuse"},
+    {"config", "chainset", "fuse"},
     {"offchain"},
     {"replay", "api", "world"},
-    {"daemon", "evaluation"},
+    {"daemon", "fleet", "evaluation"},
     {"demo", "commands"},
     {"cli", "__main__", "__init__"},
 ]
