@@ -122,8 +122,11 @@ class Follower:
                         if any(b.parent_hash != a.hash for a, b in itertools.pairwise(bundles)):
                             log.info("chain.branch_changed_during_fetch", first=bundles[0].number)
                             break
+                        # NOTE: COPY when catching up (25 busy blocks written in ~30% less
+                        # time than with executemany INSERT), small inserts at the head.
                         await self.indexer.store_prepared(
                             fetched.batch, cursor=self.cursor, mempool_active=self.mempool_active,
+                            method="copy" if len(bundles) > 1 else "insert",
                             before_commit=detect.wait)
                         indexed += len(bundles)
                         last, last_hash = bundles[-1].number, bundles[-1].hash

@@ -100,6 +100,9 @@ class FetchAhead:
 
     async def close(self) -> None:
         """Drop whatever was fetched ahead (a reorg, an error, or the end)."""
+        if self.in_flight:
+            log.info("chain.fetched_ahead_dropped", batches=len(self.in_flight),
+                     requested_up_to=self.next_block - 1)
         for task in self.in_flight:
             task.cancel()
         await asyncio.gather(*self.in_flight, return_exceptions=True)
