@@ -13,7 +13,7 @@ import hashlib
 import random
 from dataclasses import dataclass, field
 
-from hafeniq_chain.decode.records import BlockBundle, SwapRecord, TxRecord
+from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord, SwapRecord, TxRecord
 
 E18 = 10**18
 GWEI = 10**9
@@ -57,6 +57,7 @@ class Tx:
     tip: int
     private: bool = False
     logs: int = 0
+    arrival: float = 0.0  # when it reached the public mempool (order only)
 
 
 @dataclass
@@ -69,13 +70,27 @@ class BlockBuilder:
     swaps: list[SwapRecord] = field(default_factory=list)
 
     def tx(self, tx_from: str, to: str | None = None, tip: int | None = None,
-           private: bool = False) -> Tx:
+           private: bool = False, after: Tx | None = None) -> Tx:
+        """A new transaction at the end of the block. Public ones reached the mempool
+        about in block order (jitter of +-10 places: builders order by tip, not by
+        arrival); ``after``: it was sent in reaction to that transaction."""
         h = "0x" + hashlib.sha256(f"{self.number}:{len(self.txs)}:{self.rng.random()}"
                                   .encode()).hexdigest()
+        arrival = self.number * 10_000 + len(self.txs) + self.rng.uniform(-10, 10)
+        if after is not None:
+            arrival = after.arrival + self.rng.uniform(0.01, 0.5)
         t = Tx(h, len(self.txs), tx_from, to,
-               tip if tip is not None else self.rng.randint(1, 3) * GWEI, private)
+               tip if tip is not None else self.rng.randint(1, 3) * GWEI, private,
+               arrival=arrival)
         self.txs.append(t)
         return t
+
+    def pending(self) -> list[PendingTxRecord]:
+        """The public transactions as a mempool watcher saw them, in arrival order."""
+        return [PendingTxRecord(hash=t.hash, first_seen_ms=int(t.arrival * 1000),
+                                from_addr=t.tx_from, to_addr=t.to, value=0, input=b"",
+                                max_priority_fee=t.tip)
+                for t in sorted(self.txs, key=lambda t: t.arrival) if not t.private]
 
     def swap(self, tx: Tx, pool: Pool, token_in: str, amount_in: int, *,
              sender: str | None = None, recipient: str | None = None) -> SwapRecord:

@@ -21,7 +21,8 @@ from hafeniq_chain.detect.mev.sandwich import SandwichDetector, SandwichSettings
 from hafeniq_chain.detect.mev.sandwich_cross_block import CrossBlockSandwichDetector
 from hafeniq_chain.evaluation.mev_variants import ExpectedSandwich, MevCase
 
-RULES = ("require_adjacent", "require_profit", "require_harm", "reject_arbitrage_legs")
+RULES = ("require_adjacent", "require_profit", "require_harm", "reject_arbitrage_legs",
+         "require_reaction")
 
 
 @dataclass
@@ -49,7 +50,14 @@ def _key(f: Finding) -> ExpectedSandwich:
 async def _findings(case: MevCase, settings: SandwichSettings) -> list[Finding]:
     detectors = [SandwichDetector(settings), CrossBlockSandwichDetector(settings)]
     ctx = DetectionContext(chain_id=case.blocks[0].chain_id)
-    return [f for b in case.blocks for d in detectors for f in await d.on_block(b, ctx)]
+    found = []
+    for i, block in enumerate(case.blocks):
+        for tx in case.pending[i] if i < len(case.pending) else []:
+            for d in detectors:
+                await d.on_pending(tx, ctx)
+        for d in detectors:
+            found += await d.on_block(block, ctx)
+    return found
 
 
 def score_cases(cases: Sequence[MevCase], settings: SandwichSettings | None = None

@@ -28,9 +28,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from hafeniq_chain.decode.records import BlockBundle, SwapRecord
+from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord, SwapRecord
 from hafeniq_chain.evaluation.mev_market import GWEI, BlockBuilder, Market, Pool, address
 
+Built = tuple[list[BlockBuilder], list["ExpectedSandwich"]]
 TUNE_SEEDS = tuple(range(0, 10))
 JUDGE_SEEDS = tuple(range(1000, 1030))
 Family = Literal["variant", "near_miss"]
@@ -52,6 +53,7 @@ class MevCase:
     seed: int
     blocks: list[BlockBundle]
     expected: list[ExpectedSandwich] = field(default_factory=list)
+    pending: list[list[PendingTxRecord]] = field(default_factory=list)  # seen before block i
 
     @property
     def labelled_txs(self) -> set[str]:
@@ -123,7 +125,7 @@ def _plan(m: Market, pool: Pool, tin: str, n_victims: int, share: float
 
 def _sandwich(m: Market, number: int, *, sell: bool = False, victims: int = 1,
               contract: bool = False, back: str = "full", token1: bool = False,
-              multihop_victim: bool = False) -> tuple[list[BlockBundle], list[ExpectedSandwich]]:
+              multihop_victim: bool = False) -> Built:
     rng = m.rng
     b = BlockBuilder(number, rng)
     m.background(b, rng.randint(10, 60))
@@ -153,17 +155,18 @@ def _sandwich(m: Market, number: int, *, sell: bool = False, victims: int = 1,
                                recipient=user))
         else:
             hits.append(b.swap(tx, pool, tin, amount, sender=user, recipient=user))
+    if not b.txs[front.tx_index].private:  # a public front-run reacted to the victim
+        b.txs[front.tx_index].arrival = b.txs[hits[0].tx_index].arrival + rng.uniform(0.01, 1)
     sold = int(front.amount_out * share)
     back_tx = b.tx(bot.back_op(), bot.contract or pool.address, 1, private=True)
     backrun = b.swap(back_tx, pool, pool.other(tin), sold, sender=bot.holder,
                      recipient=bot.holder)
     m.background(b, rng.randint(10, 60))
-    return [b.bundle()], [ExpectedSandwich("sandwich", pool.address, front.tx_hash,
+    return [b], [ExpectedSandwich("sandwich", pool.address, front.tx_hash,
                                            tuple(v.tx_hash for v in hits), backrun.tx_hash)]
 
 
-def _multihop_frontrun(m: Market, number: int) -> tuple[list[BlockBundle],
-                                                         list[ExpectedSandwich]]:
+def _multihop_frontrun(m: Market, number: int) -> Built:
     """WETH -> T0 (pool w0) -> T1 (pool t01) and back; the victim trades T0 -> T1."""
     rng = m.rng
     b = BlockBuilder(number, rng)
@@ -186,12 +189,11 @@ def _multihop_frontrun(m: Market, number: int) -> tuple[list[BlockBundle],
                      recipient=entry.address)
     b.swap(tx, entry, t0, backrun.amount_out, sender=target.address, recipient=bot.holder)
     m.background(b, rng.randint(10, 60))
-    return [b.bundle()], [ExpectedSandwich("sandwich", target.address, front.tx_hash,
+    return [b], [ExpectedSandwich("sandwich", target.address, front.tx_hash,
                                            (victim.tx_hash,), backrun.tx_hash)]
 
 
-def _multi_pool_bundle(m: Market, number: int) -> tuple[list[BlockBundle],
-                                                         list[ExpectedSandwich]]:
+def _multi_pool_bundle(m: Market, number: int) -> Built:
     """One bot contract front-runs two pools in one transaction, a victim in each."""
     rng = m.rng
     b = BlockBuilder(number, rng)
@@ -209,13 +211,12 @@ def _multi_pool_bundle(m: Market, number: int) -> tuple[list[BlockBundle],
     backs = [b.swap(tx, p, p.other(m.weth), f.amount_out, sender=bot.holder,
                     recipient=bot.holder) for p, f in zip(pools, fronts, strict=True)]
     m.background(b, rng.randint(10, 60))
-    return [b.bundle()], [ExpectedSandwich("sandwich", p.address, f.tx_hash, (v.tx_hash,),
+    return [b], [ExpectedSandwich("sandwich", p.address, f.tx_hash, (v.tx_hash,),
                                            k.tx_hash)
                           for p, f, v, k in zip(pools, fronts, victims, backs, strict=True)]
 
 
-def _cross_block(m: Market, number: int, last: bool = True
-                 ) -> tuple[list[BlockBundle], list[ExpectedSandwich]]:
+def _cross_block(m: Market, number: int, last: bool = True) -> Built:
     rng = m.rng
     pool = m.pools[rng.choice(["w1", "w2", "w3", "w4"])]
     bot = Bot.make(rng, rng.random() < 0.5)
@@ -235,10 +236,9 @@ def _cross_block(m: Market, number: int, last: bool = True
     m.background(b2, rng.randint(10, 60))
     expected = [ExpectedSandwich("cross_block_sandwich", pool.address, front.tx_hash,
                                  (victim.tx_hash,), backrun.tx_hash)] if last else []
-    return [b1.bundle(), b2.bundle()], expected
+    return [b1, b2], expected
 
 
-Built = tuple[list[BlockBundle], list[ExpectedSandwich]]
 
 
 def _trader_bracket(m: Market, number: int, middle: str) -> Built:
@@ -262,7 +262,7 @@ def _trader_bracket(m: Market, number: int, middle: str) -> Built:
                m.size(where, m.weth, 0.005, 0.03))
     b.swap(b.tx(trader, pool.address), pool, pool.other(m.weth), bought.amount_out)
     m.background(b, rng.randint(10, 60))
-    return [b.bundle()], []
+    return [b], []
 
 
 def _router_intermediary(m: Market, number: int) -> Built:
@@ -278,7 +278,7 @@ def _router_intermediary(m: Market, number: int) -> Built:
     b2.swap(b2.tx(a, router), pool, token, m.size(pool, token, 0.005, 0.03), recipient=router)
     b2.swap(b2.tx(victim, pool.address), pool, token, m.size(pool, token, 0.01, 0.04))
     b2.swap(b2.tx(c, router), pool, m.weth, m.size(pool, m.weth, 0.005, 0.03), sender=router)
-    return [b1.bundle(), b2.bundle()], []
+    return [b1, b2], []
 
 
 def _arbitrage_backrun(m: Market, number: int) -> Built:
@@ -307,7 +307,7 @@ def _arbitrage_backrun(m: Market, number: int) -> Built:
     cycle(dear, cheap)
     m.background(b, rng.randint(10, 60), [p for p in m.pools.values()
                                           if p not in (cheap, dear)])
-    return [b.bundle()], []
+    return [b], []
 
 
 def _slow_round_trip(m: Market, number: int) -> Built:
@@ -324,13 +324,13 @@ def _slow_round_trip(m: Market, number: int) -> Built:
         b.swap(b.tx(u, pool.address), pool, tin, m.size(pool, tin, 0.001, 0.01))
         m.background(b, rng.randint(0, 6))
     b.swap(b.tx(wallet, pool.address), pool, pool.other(m.weth), bought.amount_out)
-    return [b.bundle()], []
+    return [b], []
 
 
 def _busy_block(m: Market, number: int) -> Built:
     b = BlockBuilder(number, m.rng)
     m.background(b, m.rng.randint(100, 300))
-    return [b.bundle()], []
+    return [b], []
 
 
 CASES: dict[str, tuple[Family, Callable[[Market, int], Built]]] = {
@@ -364,8 +364,9 @@ def make_case(name: str, seed: int, first_block: int = 100) -> MevCase:
     """One labelled case; the same (name, seed) always gives the same blocks."""
     family, build = CASES[name]
     market = Market.make(random.Random(f"mev:{name}:{seed}"))
-    blocks, expected = build(market, first_block)
-    return MevCase(name, family, seed, blocks, expected)
+    builders, expected = build(market, first_block)
+    return MevCase(name, family, seed, [b.bundle() for b in builders], expected,
+                   [b.pending() for b in builders])
 
 
 def all_cases(seeds: tuple[int, ...] | list[int]) -> list[MevCase]:

@@ -17,7 +17,10 @@ evaluation can switch one off and measure what it costs and buys):
   between them is not a bracket);
 - attacker profit over the legs > 0 (``sandwich_evidence.matched_profit``);
 - victim harm > 0 where reserves are known (``sandwich_evidence.victim_harm``);
-- neither leg closes an arbitrage cycle in its own transaction.
+- the front-run does not close a profitable arbitrage cycle in its own transaction;
+- when the mempool was watched: the front-run was not already public before all of its
+  victims (``mempool_order``: a front-run reacts to its victim; a trader's buy that was
+  pending before the others' swaps arrived did not).
 
 ``find_sandwiches`` is mev-inspect-py's definition (the recipient of the front-run sends
 the back-run), kept for the comparison on the 26 real blocks.
@@ -33,9 +36,10 @@ from pydantic import Field
 
 from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Severity
 from hafeniq_chain.core.reasons import ReasonCode
-from hafeniq_chain.decode.records import BlockBundle, SwapRecord, TxRecord
+from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord, SwapRecord, TxRecord
 from hafeniq_chain.detect.base import DetectionContext, Detector, DetectorSettings, Triggers
 from hafeniq_chain.detect.mev.intermediaries import IntermediaryBook
+from hafeniq_chain.detect.mev.mempool_order import MempoolOrder
 from hafeniq_chain.detect.mev.sandwich_evidence import (
     backrun_size,
     in_arbitrage,
@@ -107,6 +111,7 @@ class SandwichSettings(DetectorSettings):
     require_profit: bool = True
     require_harm: bool = True
     reject_arbitrage_legs: bool = True
+    require_reaction: bool = True
 
     @property
     def known_routers(self) -> frozenset[str]:
@@ -181,7 +186,8 @@ def bot_sandwiches(swaps: Sequence[SwapRecord], book: IntermediaryBook) -> list[
 
 
 def judge(s: Sandwich, swaps: Sequence[SwapRecord], settings: SandwichSettings,
-          bundle_profit: bool | None = None) -> list[str]:
+          bundle_profit: bool | None = None, mempool: MempoolOrder | None = None
+          ) -> list[str]:
     """Why a tied shape is not a sandwich (empty: it is one).
 
     ``bundle_profit``: whether the bot profited in any pool of the same front/back pair
@@ -200,11 +206,14 @@ def judge(s: Sandwich, swaps: Sequence[SwapRecord], settings: SandwichSettings,
         why.append("no_victim_harm")
     if settings.reject_arbitrage_legs and in_arbitrage(s.frontrun, swaps):
         why.append("arbitrage_frontrun")
+    if settings.require_reaction and mempool is not None and mempool.reacted(
+            s.frontrun.tx_hash, [v.tx_hash for v in s.victims]) is False:
+        why.append("front_public_before_victims")
     return why
 
 
 def judged(found: Sequence[Sandwich], swaps: Sequence[SwapRecord], settings: SandwichSettings,
-           event: str) -> list[Sandwich]:
+           event: str, mempool: MempoolOrder | None = None) -> list[Sandwich]:
     """The shapes ``judge`` keeps; rejections counted by reason in one log line."""
     profit: dict[tuple[str, str], bool] = defaultdict(bool)
     for s in found:
@@ -212,7 +221,8 @@ def judged(found: Sequence[Sandwich], swaps: Sequence[SwapRecord], settings: San
         profit[key] = profit[key] or matched_profit(s.frontrun, s.backrun) > 0
     kept, dropped = [], Counter[str]()
     for s in found:
-        why = judge(s, swaps, settings, profit[(s.frontrun.tx_hash, s.backrun.tx_hash)])
+        why = judge(s, swaps, settings, profit[(s.frontrun.tx_hash, s.backrun.tx_hash)],
+                    mempool)
         dropped.update(why)
         if not why:
             kept.append(s)
@@ -222,14 +232,15 @@ def judged(found: Sequence[Sandwich], swaps: Sequence[SwapRecord], settings: San
 
 
 def credible_sandwiches(swaps: Sequence[SwapRecord], settings: SandwichSettings | None = None,
-                        book: IntermediaryBook | None = None) -> list[Sandwich]:
+                        book: IntermediaryBook | None = None,
+                        mempool: MempoolOrder | None = None) -> list[Sandwich]:
     """Judged sandwiches of one block (``book`` already observed it; a fresh one if None)."""
     settings = settings or SandwichSettings()
     if book is None:
         book = settings.intermediary_book()
         book.observe(swaps, swaps[0].block_number if swaps else 0)
     return judged(bot_sandwiches(swaps, book), swaps, settings,
-                  "detect.sandwich.shape_rejected")
+                  "detect.sandwich.shape_rejected", mempool)
 
 
 def find_sandwiches(swaps: Sequence[SwapRecord], routers: frozenset[str] = ROUTERS
@@ -266,7 +277,7 @@ def _tip(tx: TxRecord | None, base_fee: int | None) -> int | None:
 
 def sandwich_finding(block: BlockBundle, s: Sandwich, detector: str, version: str,
                      kind: str, tolerance: float, book: IntermediaryBook,
-                     txs: dict[str, TxRecord]) -> Finding:
+                     txs: dict[str, TxRecord], mempool: MempoolOrder | None = None) -> Finding:
     """One finding with every figure that made the case in its deltas."""
     victim_in = sum(v.amount_in for v in s.victims)
     profit = matched_profit(s.frontrun, s.backrun)
@@ -296,6 +307,11 @@ def sandwich_finding(block: BlockBundle, s: Sandwich, detector: str, version: st
         deltas.append(FeatureDelta("frontrun_tip_over_victim", 0.0,
                                    float(front_tip - max(victim_tips)),
                                    "front-run priority fee minus the highest victim's (wei)"))
+    reacted = mempool.reacted(s.frontrun.tx_hash, [v.tx_hash for v in s.victims]) \
+        if mempool else None
+    if reacted is not None:
+        deltas.append(FeatureDelta("frontrun_seen_after_victim", 0.0, float(reacted),
+                                   "the front-run reached the mempool after a victim"))
     legs = [txs.get(s.frontrun.tx_hash), txs.get(s.backrun.tx_hash)]
     if all(t is not None for t in legs):
         deltas.append(FeatureDelta("private_legs", None,
@@ -329,16 +345,22 @@ class SandwichDetector(Detector):
 
     name = "sandwich"
     version = "3"
-    triggers = Triggers(blocks=True)
+    triggers = Triggers(blocks=True, pending=True)
     settings_model = SandwichSettings
 
     def __init__(self, config: SandwichSettings | None = None) -> None:
         self.config = config or SandwichSettings()
         self.book = self.config.intermediary_book()
+        self.mempool = MempoolOrder()
+
+    async def on_pending(self, tx: PendingTxRecord, ctx: DetectionContext) -> list[Finding]:
+        self.mempool.saw(tx)  # only remembered: who reacted to whom, judged at inclusion
+        return []
 
     async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
         self.book.observe(block.swaps, block.number)
         txs = {t.hash: t for t in block.transactions}
         return [sandwich_finding(block, s, self.name, self.version, "sandwich",
-                                 self.config.unwind_tolerance, self.book, txs)
-                for s in credible_sandwiches(block.swaps, self.config, self.book)]
+                                 self.config.unwind_tolerance, self.book, txs, self.mempool)
+                for s in credible_sandwiches(block.swaps, self.config, self.book,
+                                             self.mempool)]

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Self
 from pydantic import Field
 
 from hafeniq_chain.core.finding import Finding
-from hafeniq_chain.decode.records import BlockBundle, SwapRecord
+from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord, SwapRecord
 from hafeniq_chain.detect.base import DetectionContext, Detector, DetectorSettings, Triggers
 from hafeniq_chain.detect.mev.intermediaries import IntermediaryBook
+from hafeniq_chain.detect.mev.mempool_order import MempoolOrder
 from hafeniq_chain.detect.mev.sandwich import (
     Sandwich,
     SandwichSettings,
@@ -55,20 +56,21 @@ class CrossBlockSettings(DetectorSettings):
 
 def cross_block_sandwiches(prev: list[SwapRecord], swaps: list[SwapRecord],
                            settings: SandwichSettings, book: IntermediaryBook,
-                           tail_txs: int = 3) -> list[Sandwich]:
+                           tail_txs: int = 3, mempool: MempoolOrder | None = None
+                           ) -> list[Sandwich]:
     """Judged sandwiches opened at the end of ``prev`` and closed in ``swaps``."""
     fronts = tail_fronts(prev, tail_txs)
     ordered = sorted((s for s in swaps if s.error is None), key=block_order)
     found = [s for pool, front in fronts.items()
              if (s := bracket(front, [x for x in ordered if x.pool == pool], book)) is not None]
     return judged(found, [*prev, *swaps], settings,
-                  "detect.sandwich_cross_block.shape_rejected")
+                  "detect.sandwich_cross_block.shape_rejected", mempool)
 
 
 class CrossBlockSandwichDetector(Detector):
     name = "sandwich_cross_block"
     version = "1"
-    triggers = Triggers(blocks=True)
+    triggers = Triggers(blocks=True, pending=True)
     settings_model = CrossBlockSettings
 
     def __init__(self, config: SandwichSettings | None = None,
@@ -77,11 +79,16 @@ class CrossBlockSandwichDetector(Detector):
         self.own = own or CrossBlockSettings()
         self.book = self.config.intermediary_book()
         self.prev: BlockBundle | None = None
+        self.mempool = MempoolOrder()
 
     @classmethod
     def from_settings(cls, settings: DetectionSettings) -> Self:
         """Judged by ``[detect.sandwich]`` (one set of sandwich rules) plus its own table."""
         return cls(settings.detect.sandwich, settings.detect.sandwich_cross_block)
+
+    async def on_pending(self, tx: PendingTxRecord, ctx: DetectionContext) -> list[Finding]:
+        self.mempool.saw(tx)
+        return []
 
     async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
         self.book.observe(block.swaps, block.number)
@@ -90,6 +97,6 @@ class CrossBlockSandwichDetector(Detector):
             return []
         txs = {t.hash: t for b in (prev, block) for t in b.transactions}
         return [sandwich_finding(block, s, self.name, self.version, "cross_block_sandwich",
-                                 self.config.unwind_tolerance, self.book, txs)
+                                 self.config.unwind_tolerance, self.book, txs, self.mempool)
                 for s in cross_block_sandwiches(prev.swaps, block.swaps, self.config,
-                                                self.book, self.own.tail_txs)]
+                                                self.book, self.own.tail_txs, self.mempool)]
