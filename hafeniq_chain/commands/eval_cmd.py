@@ -9,6 +9,9 @@ from pathlib import Path
 import typer
 
 from hafeniq_chain.commands.common import console, run_async, settings_from
+from hafeniq_chain.detect.mev.sandwich import SandwichSettings
+from hafeniq_chain.evaluation.mev_variant_eval import ablation, score_cases, variant_tables
+from hafeniq_chain.evaluation.mev_variants import JUDGE_SEEDS, all_cases
 from hafeniq_chain.evaluation.render import report_json, report_tables
 from hafeniq_chain.evaluation.suite import DEFAULT_DATA, evaluate
 from hafeniq_chain.evaluation.world_run import default_scenarios
@@ -21,9 +24,15 @@ def eval_command(
     seeds: str = typer.Option("1", "--seeds", help="Comma-separated scenario seeds."),
     scenario: list[str] = typer.Option(None, "--scenario", help="Only these (repeatable)."),
     data: Path = typer.Option(DEFAULT_DATA, "--data", help="The shared real-data folder."),
+    mev_variants: bool = typer.Option(
+        False, "--mev-variants", help="Only the labelled MEV variants and near-misses (pure "
+        "data, no node): per-variant table and what each sandwich rule costs and buys."),
 ) -> None:
     """Evaluate every detector: precision, recall, F1, benign FP rate, detection latency."""
     settings = settings_from(ctx)
+    if mev_variants:
+        _mev_variants(settings.detect.sandwich, seeds, as_json)
+        return
     chosen = scenario or default_scenarios()
     unknown = sorted(set(chosen) - set(default_scenarios()))
     if unknown:
@@ -39,6 +48,19 @@ def eval_command(
     else:
         for table in report_tables(report):
             console.print(table)
+
+
+def _mev_variants(sandwich: SandwichSettings, seeds: str, as_json: bool) -> None:
+    """``--mev-variants``: ``--seeds`` 1 (the default) means the judge seeds."""
+    chosen = [int(x) for x in seeds.split(",") if x.strip()]
+    cases = all_cases(list(JUDGE_SEEDS) if chosen == [1] else chosen)
+    rows = score_cases(cases, sandwich)
+    if as_json:
+        typer.echo(json.dumps({"mev_variants": [
+            {**r.__dict__, "missed": r.missed} for r in rows]}, sort_keys=True, indent=1))
+        return
+    for table in variant_tables(rows, ablation(cases)):
+        console.print(table)
 
 
 def register(app: typer.Typer) -> None:

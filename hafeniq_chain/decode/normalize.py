@@ -11,8 +11,9 @@ from dataclasses import replace
 from typing import Any
 
 from hafeniq_chain.decode.abi_registry import AbiDecodeError, AbiRegistry
+from hafeniq_chain.decode.log_swaps import swaps_from_logs
 from hafeniq_chain.decode.records import BlockBundle, LogRecord, TransferRecord, TxRecord
-from hafeniq_chain.decode.swaps import swaps_from_calls, swaps_from_logs
+from hafeniq_chain.decode.swaps import swaps_from_calls
 from hafeniq_chain.decode.traces import calls_from_parity, outermost, transfer_from_call
 from hafeniq_chain.log import get_logger
 from hafeniq_chain.metrics import DECODE_ERRORS

@@ -3,8 +3,7 @@
 Trace path: a pool's ``swap`` call is a swap when tokens reach the pool (before or
 inside the call) and exactly one transfer leaves the pool for the recipient inside it.
 The pool kinds are declared as a spec list, so adding a protocol is one entry.
-Log path: Uniswap V2/V3 ``Swap`` events give amounts; tokens come from the Transfer
-events around them in the same transaction.
+Log path: ``log_swaps`` (Uniswap V2/V3/V4, Balancer V2, Curve, by event signature).
 """
 
 from __future__ import annotations
@@ -13,7 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
-from hafeniq_chain.decode.records import CallRecord, LogRecord, SwapRecord, TransferRecord
+from hafeniq_chain.decode.log_swaps import V2_SWAP as LOG_V2_SWAP
+from hafeniq_chain.decode.records import CallRecord, SwapRecord, TransferRecord
 from hafeniq_chain.decode.traces import (
     is_descendant,
     outermost,
@@ -107,77 +107,5 @@ def swaps_from_calls(calls: Sequence[CallRecord]) -> list[SwapRecord]:
     return swaps
 
 
-V2_SWAP = "0xd78ad95fa46c994b6551d0da85fc275fe613ce37657fb8d5e3d130840159d822"
-V3_SWAP = "0xc42079f94a6350d7e6235f29174924f928cc2ac818eb64fed8004e115fbcca67"
-V2_SYNC = "0x1c411e9a96e071241c2f21f7726b17ae89e3cab4c78be50e062b03a9fffbbad1"
-Q96 = 2**96
-
-
-def swaps_from_logs(logs: Sequence[LogRecord], transfers: Sequence[TransferRecord],
-                    tx_from: dict[str, str]) -> list[SwapRecord]:
-    """Uniswap V2/V3 swaps from Swap events; tokens from Transfers into/out of the pool."""
-    swaps = []
-    syncs = {(lg.tx_hash, lg.address, lg.log_index): lg for lg in logs if lg.topic0 == V2_SYNC}
-    by_tx: dict[str, list[TransferRecord]] = {}
-    for t in transfers:
-        if t.token:
-            by_tx.setdefault(t.tx_hash, []).append(t)
-    for lg in logs:
-        if lg.topic0 not in (V2_SWAP, V3_SWAP) or len(lg.topics) < 3:
-            continue
-        moved = by_tx.get(lg.tx_hash, [])
-        recipient = "0x" + lg.topics[2][-40:]
-        t_in = [t for t in moved if t.to_addr == lg.address]
-        t_out = [t for t in moved if t.from_addr == lg.address and t.to_addr == recipient]
-        if not t_in or not t_out:
-            continue
-        # NOTE: the transfer in closest before this swap's log is the one that paid for it.
-        before = [t for t in t_in if _log_index(t) < lg.log_index] or t_in
-        tin, tout = before[-1], t_out[0]
-        reserves = _reserves_before(lg, syncs.get((lg.tx_hash, lg.address, lg.log_index - 1)))
-        swaps.append(SwapRecord(
-            block_number=lg.block_number, tx_hash=lg.tx_hash, tx_index=lg.tx_index,
-            position=f"log:{lg.log_index}",
-            protocol="uniswap_v2" if lg.topic0 == V2_SWAP else "uniswap_v3", pool=lg.address,
-            tx_from=tx_from.get(lg.tx_hash, ""), sender=tin.from_addr, recipient=recipient,
-            token_in=tin.token, token_out=tout.token, amount_in=tin.amount,
-            amount_out=tout.amount, source="log",
-            reserve_in=reserves[0] if reserves else None,
-            reserve_out=reserves[1] if reserves else None))
-    return swaps
-
-
-def _word(data: bytes, i: int, signed: bool = False) -> int:
-    return int.from_bytes(data[32 * i:32 * i + 32], "big", signed=signed)
-
-
-def _reserves_before(lg: LogRecord, sync: LogRecord | None) -> tuple[int, int] | None:
-    """(reserve of token in, reserve of token out) before the swap, from the logs.
-
-    V2: the pair emits ``Sync`` (reserves after) right before ``Swap``; adding back what
-    went out and taking away what came in gives the reserves the swap priced against.
-    V3: virtual reserves of the active range, x = L / sqrtP and y = L * sqrtP (after the
-    swap, from the event), moved back by the swap's signed amounts; exact within a tick.
-    Victim-harm figures use them; None when the event is short or the pool is empty.
-    """
-    try:
-        if lg.topic0 == V2_SWAP and sync is not None and len(lg.data) >= 128:
-            a0_in, a1_in, a0_out, a1_out = (_word(lg.data, i) for i in range(4))
-            r0 = _word(sync.data, 0) - a0_in + a0_out
-            r1 = _word(sync.data, 1) - a1_in + a1_out
-            return (r0, r1) if a0_in > 0 else (r1, r0)
-        if lg.topic0 == V3_SWAP and len(lg.data) >= 160:
-            a0, a1 = _word(lg.data, 0, True), _word(lg.data, 1, True)
-            sqrt_p, liquidity = _word(lg.data, 2), _word(lg.data, 3)
-            if sqrt_p == 0 or liquidity == 0:
-                return None
-            x = liquidity * Q96 // sqrt_p - a0
-            y = liquidity * sqrt_p // Q96 - a1
-            return (x, y) if a0 > 0 else (y, x)
-    except (IndexError, ValueError):
-        return None
-    return None
-
-
-def _log_index(t: TransferRecord) -> int:
-    return int(t.position.split(":")[1]) if t.position.startswith("log:") else -1
+# Log-based swaps live in ``log_swaps``; the V2 event topic is also read here by others.
+V2_SWAP = LOG_V2_SWAP

@@ -24,6 +24,7 @@ from hafeniq_chain.detect.base import (
     LearningDetector,
     PendingSimulator,
 )
+from hafeniq_chain.detect.mev.mempool_order import MEMPOOL_ORDER, MempoolOrder
 from hafeniq_chain.detect.registry import build_detectors
 from hafeniq_chain.detect.settings import DetectionSettings
 from hafeniq_chain.log import get_logger
@@ -53,6 +54,7 @@ class DetectionPipeline:
         self.queue: asyncio.Queue[PendingTxRecord] = asyncio.Queue(queue_size)
         self.dropped = 0
         self.failures = 0
+        self.sightings = ctx.state.setdefault(MEMPOOL_ORDER, MempoolOrder())
 
     async def _isolated(self, detectors: Sequence[Detector],
                         call: Callable[[Detector], Awaitable[list[Finding]]],
@@ -86,6 +88,9 @@ class DetectionPipeline:
 
     def offer(self, record: PendingTxRecord) -> None:
         """Called for every pending sighting; never blocks the subscription."""
+        # NOTE: the arrival order is recorded here, not when the (possibly deep) detection
+        # queue reaches the sighting: sandwich rules compare it with the next block.
+        self.sightings.saw(record)
         if not self.pending_detectors:
             return
         try:

@@ -88,13 +88,14 @@ def totals(rows: Sequence[VariantRow]) -> tuple[int, int, int, int]:
 
 
 def ablation(cases: Sequence[MevCase]) -> dict[str, tuple[int, int, int, int]]:
-    """Totals with every rule on (``all``) and with each rule off in turn."""
+    """Totals with the default rules and with each rule flipped in turn."""
     base = SandwichSettings()
-    out = {"all rules": totals(score_cases(cases, base))}
+    out = {"default rules": totals(score_cases(cases, base))}
     for rule in RULES:
-        out[f"without {rule}"] = totals(score_cases(cases, base.model_copy(
-            update={rule: False})))
-    out["without learned intermediaries"] = totals(score_cases(cases, base.model_copy(
+        on = getattr(base, rule)
+        out[f"{rule} {'off' if on else 'on'}"] = totals(score_cases(cases, base.model_copy(
+            update={rule: not on})))
+    out["no learned intermediaries"] = totals(score_cases(cases, base.model_copy(
         update={"intermediary_min_senders": 10_000})))
     return out
 

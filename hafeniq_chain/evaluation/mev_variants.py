@@ -7,7 +7,8 @@ routes, 300 users, so the same wallet often trades twice) with one labelled shap
   back-run): ``one_eoa``, ``bot_contract_multi_eoa`` (legs sent by different operators of
   one bot contract), ``partial_exit``, ``inventory_sell``, ``multi_victim``, ``sell_side``,
   ``token1_side`` (the bot buys the pool's token0, whichever side WETH is), ``multihop_victim``,
-  ``multihop_frontrun``, ``multi_pool_bundle``, ``cross_block`` (front-run last in block
+  ``multihop_frontrun``, ``multi_pool_bundle``, ``losing_sandwich`` (the bot misjudged
+  and lost money: still an attack on the victim), ``cross_block`` (front-run last in block
   N, victim and back-run first in N+1: kind ``cross_block_sandwich``);
 - near-misses (nothing to report): ``no_victim_round_trip``, ``opposite_direction_middle``,
   ``same_tokens_other_pool``, ``shared_token_other_pool``, ``router_intermediary`` (one
@@ -16,9 +17,10 @@ routes, 300 users, so the same wallet often trades twice) with one labelled shap
   ``slow_round_trip`` (a wallet's buy and later sell with the market moving both ways in
   between), ``cross_block_not_last``, ``busy_block`` (100-300 swaps, many per pool).
 
-Bots only do what pays: sizes are redrawn until the sandwich is profitable, as a bot's
-simulation would. Seeds split into ``TUNE_SEEDS`` (looked at while building the rules)
-and ``JUDGE_SEEDS`` (only ever scored).
+Bots do what their simulation says pays: sizes are redrawn until the sandwich is
+profitable (except ``losing_sandwich``, a bot that misjudged a small victim). Seeds split
+into ``TUNE_SEEDS`` (looked at while building the rules) and ``JUDGE_SEEDS`` (only ever
+scored).
 """
 
 from __future__ import annotations
@@ -112,20 +114,23 @@ def _share(rng: random.Random, kind: str) -> float:
             "inventory": rng.uniform(1.2, 2.0)}[kind]
 
 
-def _plan(m: Market, pool: Pool, tin: str, n_victims: int, share: float
-          ) -> tuple[int, list[int]]:
+def _plan(m: Market, pool: Pool, tin: str, n_victims: int, share: float,
+          losing: bool = False) -> tuple[int, list[int]]:
+    """Sizes the bot's simulation accepts (``losing``: a misjudged, money-losing one)."""
     rng = m.rng
     for _ in range(200):
         victims = [m.size(pool, tin, 0.005, 0.04) for _ in range(n_victims)]
         front = int(sum(victims) * rng.uniform(0.3, 2.0))
-        if _profitable(pool, tin, front, victims, share):
+        if losing:
+            victims = [v // 20 for v in victims]
+        if _profitable(pool, tin, front, victims, share) != losing:
             return front, victims
     raise RuntimeError("no profitable sandwich found (generator bug)")
 
 
 def _sandwich(m: Market, number: int, *, sell: bool = False, victims: int = 1,
               contract: bool = False, back: str = "full", token1: bool = False,
-              multihop_victim: bool = False) -> Built:
+              multihop_victim: bool = False, losing: bool = False) -> Built:
     rng = m.rng
     b = BlockBuilder(number, rng)
     m.background(b, rng.randint(10, 60))
@@ -136,7 +141,7 @@ def _sandwich(m: Market, number: int, *, sell: bool = False, victims: int = 1,
         tin = pool.tokens[1]  # buy token0 whichever side WETH is on
     bot = Bot.make(rng, contract)
     share = _share(rng, back)
-    front_in, victim_in = _plan(m, pool, tin, victims, share)
+    front_in, victim_in = _plan(m, pool, tin, victims, share, losing)
     tip = rng.randint(20, 90) * GWEI
     front = b.swap(b.tx(bot.front_op(), bot.contract or pool.address, tip,
                         private=rng.random() < 0.7), pool, tin, front_in,
@@ -345,6 +350,7 @@ CASES: dict[str, tuple[Family, Callable[[Market, int], Built]]] = {
     "multihop_victim": ("variant", lambda m, n: _sandwich(m, n, contract=True,
                                                             multihop_victim=True)),
     "multihop_frontrun": ("variant", _multihop_frontrun),
+    "losing_sandwich": ("variant", lambda m, n: _sandwich(m, n, losing=True)),
     "multi_pool_bundle": ("variant", _multi_pool_bundle),
     "cross_block": ("variant", lambda m, n: _cross_block(m, n)),
     "no_victim_round_trip": ("near_miss", lambda m, n: _trader_bracket(m, n, "none")),

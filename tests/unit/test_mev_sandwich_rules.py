@@ -8,11 +8,12 @@ import asyncio
 from dataclasses import replace
 from pathlib import Path
 
-from hafeniq_chain.core.finding import Finding
-from hafeniq_chain.decode.records import BlockBundle, SwapRecord
+from hafeniq_chain.core.finding import Finding, Severity
+from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord, SwapRecord
 from hafeniq_chain.detect.base import DetectionContext
 from hafeniq_chain.detect.mev.sandwich import (
     SandwichDetector,
+    SandwichSettings,
     credible_sandwiches,
     find_sandwiches,
     unwinds,
@@ -55,12 +56,33 @@ def test_any_backrun_size_is_reported_and_named() -> None:
         assert float(f.details["matched_profit"]) > 0
 
 
-def test_a_losing_round_trip_around_a_swap_is_not_a_sandwich() -> None:
-    """Sells a third of what it bought for less than it paid: no profit over the legs."""
+def test_a_losing_round_trip_is_judged_by_when_it_reached_the_mempool() -> None:
+    """Buys, another buys, sells a third for less than it paid. A losing sandwich is still
+    one (bots misjudge; profit only sets severity unless ``require_profit``). What tells a
+    trader's own round trip apart: its buy was public before the other's swap arrived."""
     swaps = [_swap("0xa", 0, TRADER, True, 10**18, 5_000),
              _swap("0xb", 1, OTHER, True, 10**17, 490),
              _swap("0xc", 2, TRADER, False, 1_700, 3 * 10**17)]
-    assert len(find_sandwiches(swaps)) == 1 and _findings(_block(swaps)) == []
+    assert len(find_sandwiches(swaps)) == 1
+    (f,) = _findings(_block(swaps))
+    assert f.severity == Severity.MEDIUM and float(f.details["matched_profit"]) < 0
+    strict = SandwichDetector(SandwichSettings(require_profit=True))
+    assert _findings(_block(swaps), det=strict) == []
+
+    def seen(h: str, ms: int) -> PendingTxRecord:
+        return PendingTxRecord(hash=h, first_seen_ms=ms, from_addr=TRADER, to_addr=PAIR,
+                               value=0, input=b"")
+
+    det = SandwichDetector()
+    for tx in (seen("0xa", 1), seen("0xb", 2), seen("0xc", 3)):  # the trader's buy first
+        asyncio.run(det.on_pending(tx, DetectionContext(1)))
+    assert _findings(_block(swaps), det=det) == []
+    det = SandwichDetector()
+    for tx in (seen("0xb", 1), seen("0xa", 2)):  # it reacted to the other's swap
+        asyncio.run(det.on_pending(tx, DetectionContext(1)))
+    (f,) = _findings(_block(swaps), det=det)
+    assert any(d.feature == "frontrun_seen_after_victim" and d.observed == 1.0
+               for d in f.deltas)
 
 
 def test_a_bot_contract_driven_by_two_operators_is_one_sandwicher() -> None:

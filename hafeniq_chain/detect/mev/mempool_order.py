@@ -16,6 +16,10 @@ from collections.abc import Sequence
 
 from hafeniq_chain.decode.records import PendingTxRecord
 
+# Where the detection pipeline keeps the one order it records as sightings arrive
+# (``DetectionContext.state``); detectors fall back to their own ``on_pending`` record.
+MEMPOOL_ORDER = "mempool_order"
+
 
 class MempoolOrder:
     """First sighting per transaction hash: (first-seen ms, arrival sequence)."""
@@ -44,3 +48,9 @@ class MempoolOrder:
         if when is None or not seen_victims:
             return None
         return any(w < when for w in seen_victims)
+
+
+def sightings(ctx_state: dict[str, object], own: MempoolOrder) -> MempoolOrder:
+    """The pipeline's order when it records one, else the detector's own."""
+    shared = ctx_state.get(MEMPOOL_ORDER)
+    return shared if isinstance(shared, MempoolOrder) else own

@@ -21,7 +21,7 @@ from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord, SwapRecord
 from hafeniq_chain.detect.base import DetectionContext, Detector, DetectorSettings, Triggers
 from hafeniq_chain.detect.mev.intermediaries import IntermediaryBook
-from hafeniq_chain.detect.mev.mempool_order import MempoolOrder
+from hafeniq_chain.detect.mev.mempool_order import MempoolOrder, sightings
 from hafeniq_chain.detect.mev.sandwich import ROUTERS
 from hafeniq_chain.detect.mev.sandwich_evidence import in_arbitrage
 
@@ -100,7 +100,8 @@ class MevClusterDetector(Detector):
         self.book.observe(block.swaps, block.number)
         senders = {s.tx_hash: s.tx_from for s in block.swaps}
         for actor, victim_tx, actor_tx in adjacency_marks(block.swaps, book=self.book,
-                                                          mempool=self.mempool):
+                                                          mempool=sightings(ctx.state,
+                                                                            self.mempool)):
             self.operators.setdefault(actor, set()).add(senders.get(actor_tx, actor))
             self.marks[actor].setdefault(block.number, set()).add(actor_tx)
             self.victim_actors.setdefault(victim_tx, (block.number, set()))[1].add(actor)

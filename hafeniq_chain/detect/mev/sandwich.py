@@ -15,7 +15,9 @@ evaluation can switch one off and measure what it costs and buys):
 - adjacency: no one else's opposite-direction swap between the legs in that pool (real
   bundles are contiguous; a trader's buy and later sell with the market moving both ways
   between them is not a bracket);
-- attacker profit over the legs > 0 (``sandwich_evidence.matched_profit``);
+- attacker profit over the legs (``sandwich_evidence.matched_profit``): a figure and the
+  finding's severity, not a requirement (``require_profit`` off by default): bots misjudge,
+  and the world's bot lost money on 3 of 20 seeds, which a profit rule would drop;
 - victim harm > 0 where reserves are known (``sandwich_evidence.victim_harm``);
 - the front-run does not close a profitable arbitrage cycle in its own transaction;
 - when the mempool was watched: the front-run was not already public before all of its
@@ -39,7 +41,7 @@ from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord, SwapRecord, TxRecord
 from hafeniq_chain.detect.base import DetectionContext, Detector, DetectorSettings, Triggers
 from hafeniq_chain.detect.mev.intermediaries import IntermediaryBook
-from hafeniq_chain.detect.mev.mempool_order import MempoolOrder
+from hafeniq_chain.detect.mev.mempool_order import MempoolOrder, sightings
 from hafeniq_chain.detect.mev.sandwich_evidence import (
     backrun_size,
     in_arbitrage,
@@ -108,7 +110,7 @@ class SandwichSettings(DetectorSettings):
     intermediary_min_senders: int = Field(default=6, ge=2, le=10_000)
     intermediary_window_blocks: int = Field(default=2_000, ge=1, le=1_000_000)
     require_adjacent: bool = True
-    require_profit: bool = True
+    require_profit: bool = False  # bots misjudge: 3/20 of the world's sandwiches lose
     require_harm: bool = True
     reject_arbitrage_legs: bool = True
     require_reaction: bool = True
@@ -318,7 +320,7 @@ def sandwich_finding(block: BlockBundle, s: Sandwich, detector: str, version: st
                                    float(sum(1 for t in legs if t and t.private)),
                                    "legs never seen in the mempool"))
     hashes = (s.frontrun.tx_hash, *(v.tx_hash for v in s.victims), s.backrun.tx_hash)
-    score = min(1.0, 0.7 + 0.1 * len(s.victims) + (0.1 if profit > 0 else 0.0))
+    score = min(1.0, 0.6 + 0.1 * len(s.victims) + (0.2 if profit > 0 else 0.0))
     return Finding(
         detector=detector, detector_version=version, kind=kind,
         score=score, confidence=ConfidenceBand(max(0.0, score - 0.15), score),
@@ -360,7 +362,7 @@ class SandwichDetector(Detector):
     async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
         self.book.observe(block.swaps, block.number)
         txs = {t.hash: t for t in block.transactions}
+        seen = sightings(ctx.state, self.mempool)
         return [sandwich_finding(block, s, self.name, self.version, "sandwich",
-                                 self.config.unwind_tolerance, self.book, txs, self.mempool)
-                for s in credible_sandwiches(block.swaps, self.config, self.book,
-                                             self.mempool)]
+                                 self.config.unwind_tolerance, self.book, txs, seen)
+                for s in credible_sandwiches(block.swaps, self.config, self.book, seen)]

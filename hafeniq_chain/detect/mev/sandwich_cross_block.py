@@ -19,7 +19,7 @@ from hafeniq_chain.core.finding import Finding
 from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord, SwapRecord
 from hafeniq_chain.detect.base import DetectionContext, Detector, DetectorSettings, Triggers
 from hafeniq_chain.detect.mev.intermediaries import IntermediaryBook
-from hafeniq_chain.detect.mev.mempool_order import MempoolOrder
+from hafeniq_chain.detect.mev.mempool_order import MempoolOrder, sightings
 from hafeniq_chain.detect.mev.sandwich import (
     Sandwich,
     SandwichSettings,
@@ -96,7 +96,8 @@ class CrossBlockSandwichDetector(Detector):
         if prev is None or prev.number != block.number - 1 or prev.chain_id != block.chain_id:
             return []
         txs = {t.hash: t for b in (prev, block) for t in b.transactions}
+        seen = sightings(ctx.state, self.mempool)
         return [sandwich_finding(block, s, self.name, self.version, "cross_block_sandwich",
-                                 self.config.unwind_tolerance, self.book, txs, self.mempool)
+                                 self.config.unwind_tolerance, self.book, txs, seen)
                 for s in cross_block_sandwiches(prev.swaps, block.swaps, self.config,
-                                                self.book, self.own.tail_txs, self.mempool)]
+                                                self.book, self.own.tail_txs, seen)]
