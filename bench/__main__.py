@@ -14,6 +14,7 @@ from rich.table import Table
 BENCHMARKS: list[str] = [
     "bench.migrate_bench", "bench.backfill_bench", "bench.score_bench", "bench.world_bench",
     "bench.replay_bench", "bench.daemon_bench", "bench.bridge_detect_bench",
+    "bench.mev_dense_bench",
 ]
 
 

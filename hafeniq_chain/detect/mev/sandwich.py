@@ -180,10 +180,19 @@ def bot_sandwiches(swaps: Sequence[SwapRecord], book: IntermediaryBook) -> list[
     """Every bot-tied sandwich shape in one block's swaps, not yet judged."""
     found = []
     for seq in _by_pool(swaps).values():
+        # NOTE: a front-run needs a later swap paying in what it bought, by the same
+        # sender or through its receiving contract; the last index of each such
+        # (actor, token) skips the quadratic scan for every other swap of a busy pool.
+        last: dict[tuple[str | None, str], int] = {}
+        for i, swap in enumerate(seq):
+            last[(swap.tx_from, swap.token_in)] = last[(swap.sender, swap.token_in)] = i
         for i, front in enumerate(seq):
-            s = bracket(front, seq[i + 1:], book)
-            if s is not None:
-                found.append(s)
+            if max(last.get((front.tx_from, front.token_out), -1),
+                   last.get((front.recipient, front.token_out), -1)) <= i:
+                continue
+            shape = bracket(front, seq[i + 1:], book)
+            if shape is not None:
+                found.append(shape)
     return sorted(found, key=lambda s: (block_order(s.frontrun), s.pool))
 
 
