@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from rich.table import Table
 
 from hafeniq_chain.core.finding import Finding
+from hafeniq_chain.decode.records import BlockBundle
 from hafeniq_chain.detect.base import DetectionContext
 from hafeniq_chain.detect.mev.sandwich import SandwichDetector, SandwichSettings
 from hafeniq_chain.detect.mev.sandwich_cross_block import CrossBlockSandwichDetector
@@ -57,6 +58,13 @@ async def _findings(case: MevCase, settings: SandwichSettings) -> list[Finding]:
                 await d.on_pending(tx, ctx)
         for d in detectors:
             found += await d.on_block(block, ctx)
+    # NOTE: the chain goes on: a finding whose mempool verdict waited a block is given then.
+    last = case.blocks[-1]
+    after = BlockBundle(chain_id=last.chain_id, number=last.number + 1,
+                        hash=f"0x{last.number + 1:064x}", parent_hash=last.hash,
+                        timestamp=last.timestamp + 12)
+    for d in detectors:
+        found += await d.on_block(after, ctx)
     return found
 
 

@@ -22,7 +22,7 @@ from hafeniq_chain.decode.records import BlockBundle, LogRecord, PendingTxRecord
 from hafeniq_chain.detect.base import DetectionContext, Detector, Triggers
 from hafeniq_chain.detect.liquidity.pools import BURN as V2_BURN
 from hafeniq_chain.detect.liquidity.pools import MINT as V2_MINT
-from hafeniq_chain.detect.mev.mempool_order import MempoolOrder, sightings
+from hafeniq_chain.detect.mev.mempool_order import MempoolOrder, ReactionGate, sightings
 
 MINT_TOPICS = frozenset({
     "0x7a53080ba414158be7ec69b987b5fb7d07dee101fe85488f0853ae16239d0bde",  # V3 Mint
@@ -83,10 +83,8 @@ def liquidity_events(block: BlockBundle) -> list[LiquidityEvent]:
     return sorted(seen.values(), key=lambda e: e.tx_index)
 
 
-def get_jit_liquidity(block: BlockBundle, mempool: MempoolOrder | None = None
-                      ) -> list[JitLiquidity]:
-    """Mint at tx i, other actors' swaps in the same pool at i < k < j, burn at j, one actor
-    (and, when ``mempool`` knows, the mint reached it after one of those swaps)."""
+def get_jit_liquidity(block: BlockBundle) -> list[JitLiquidity]:
+    """Mint at tx i, other actors' swaps in the same pool at i < k < j, burn at j, one actor."""
     events = liquidity_events(block)
     found: list[JitLiquidity] = []
     for mint in (e for e in events if e.kind == "mint"):
@@ -98,7 +96,7 @@ def get_jit_liquidity(block: BlockBundle, mempool: MempoolOrder | None = None
             s.tx_hash for s in sorted(block.swaps, key=lambda s: s.tx_index)
             if s.pool == mint.pool and mint.tx_index < s.tx_index < burn.tx_index
             and s.tx_from != mint.actor and s.error is None))
-        if victims and not (mempool and mempool.reacted(mint.tx_hash, victims) is False):
+        if victims:
             found.append(JitLiquidity(mint.pool, mint.actor, mint.tx_hash, victims, burn.tx_hash))
     return found
 
@@ -110,14 +108,14 @@ class JitDetector(Detector):
 
     def __init__(self) -> None:
         self.mempool = MempoolOrder()
+        self.gate: ReactionGate[Finding] = ReactionGate()
 
     async def on_pending(self, tx: PendingTxRecord, ctx: DetectionContext) -> list[Finding]:
         self.mempool.saw(tx)
         return []
 
     async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
-        mempool = sightings(ctx.state, self.mempool)
-        return [Finding(
+        found = [(j, Finding(
             detector=self.name, detector_version=self.version, kind="jit_liquidity",
             score=0.8, confidence=ConfidenceBand(0.7, 0.9), severity=Severity.MEDIUM,
             reason_codes=(ReasonCode.JIT_LIQUIDITY,),
@@ -126,5 +124,8 @@ class JitDetector(Detector):
             dedup_key=f"jit:{block.number}:{j.mint_tx}:{j.burn_tx}", chain_id=block.chain_id,
             entities=(j.actor, j.pool), tx_hashes=(j.mint_tx, *j.victim_txs, j.burn_tx),
             block_from=block.number, block_to=block.number,
-            details={"actors": [j.actor], "pool": j.pool})
-            for j in get_jit_liquidity(block, mempool)]
+            details={"actors": [j.actor], "pool": j.pool}))
+            for j in get_jit_liquidity(block)]
+        # NOTE: judged by the mint's arrival against the swaps it caught (``ReactionGate``).
+        return self.gate.admit(sightings(ctx.state, self.mempool),
+                               [(f, j.mint_tx, j.victim_txs) for j, f in found])

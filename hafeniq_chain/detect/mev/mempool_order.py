@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
+from typing import Generic, TypeVar
 
 from hafeniq_chain.decode.records import PendingTxRecord
 
 # Where the detection pipeline keeps the one order it records as sightings arrive
 # (``DetectionContext.state``); detectors fall back to their own ``on_pending`` record.
 MEMPOOL_ORDER = "mempool_order"
+T = TypeVar("T")
 
 
 class MempoolOrder:
@@ -37,6 +39,11 @@ class MempoolOrder:
         if len(self._seen) > self.capacity:
             self._seen.popitem(last=False)
 
+    @property
+    def active(self) -> bool:
+        """Has a mempool feed delivered anything (else no rule may depend on it)?"""
+        return self._seq > 0
+
     def seen(self, tx_hash: str) -> tuple[int, int] | None:
         return self._seen.get(tx_hash)
 
@@ -54,3 +61,34 @@ def sightings(ctx_state: dict[str, object], own: MempoolOrder) -> MempoolOrder:
     """The pipeline's order when it records one, else the detector's own."""
     shared = ctx_state.get(MEMPOOL_ORDER)
     return shared if isinstance(shared, MempoolOrder) else own
+
+
+class ReactionGate(Generic[T]):
+    """Holds a block's candidates for one block when the mempool verdict is not known yet.
+
+    Live, the follower can read a block before the websocket has delivered the sightings of
+    its transactions (a busy block's hundred pending notifications are still being read).
+    With a mempool feed active, a candidate whose front-run or victims are unseen waits
+    one block and is judged again; a front-run still unseen then was private (a bundle) and
+    the rule does not apply. Without a feed (replay, recordings) nothing waits.
+    """
+
+    def __init__(self) -> None:
+        self.held: list[tuple[T, str, list[str]]] = []
+
+    def admit(self, order: MempoolOrder, items: Sequence[tuple[T, str, Sequence[str]]]
+              ) -> list[T]:
+        """Items to report now: the held ones of the previous block, then this block's."""
+        out = [item for item, front, victims in self.held
+               if order.reacted(front, victims) is not False]
+        self.held = []
+        for item, front, victims in items:
+            verdict = order.reacted(front, victims)
+            if verdict is False:
+                continue
+            unseen = order.seen(front) is None or any(order.seen(v) is None for v in victims)
+            if verdict is None and order.active and unseen:
+                self.held.append((item, front, list(victims)))
+            else:
+                out.append(item)
+        return out

@@ -41,7 +41,7 @@ from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord, SwapRecord, TxRecord
 from hafeniq_chain.detect.base import DetectionContext, Detector, DetectorSettings, Triggers
 from hafeniq_chain.detect.mev.intermediaries import IntermediaryBook
-from hafeniq_chain.detect.mev.mempool_order import MempoolOrder, sightings
+from hafeniq_chain.detect.mev.mempool_order import MempoolOrder, ReactionGate, sightings
 from hafeniq_chain.detect.mev.sandwich_evidence import (
     backrun_size,
     in_arbitrage,
@@ -277,6 +277,16 @@ def find_sandwiches(swaps: Sequence[SwapRecord], routers: frozenset[str] = ROUTE
     return found
 
 
+def gated(gate: ReactionGate[Finding], seen: MempoolOrder, settings: SandwichSettings,
+          found: Sequence[tuple[Sandwich, Finding]]) -> list[Finding]:
+    """Findings to report now; those whose mempool verdict is pending wait one block
+    (``mempool_order.ReactionGate``), when the reaction rule is on."""
+    if not settings.require_reaction:
+        return [f for _, f in found]
+    return gate.admit(seen, [(f, s.frontrun.tx_hash, [v.tx_hash for v in s.victims])
+                             for s, f in found])
+
+
 def _tip(tx: TxRecord | None, base_fee: int | None) -> int | None:
     if tx is None:
         return None
@@ -363,6 +373,7 @@ class SandwichDetector(Detector):
         self.config = config or SandwichSettings()
         self.book = self.config.intermediary_book()
         self.mempool = MempoolOrder()
+        self.gate: ReactionGate[Finding] = ReactionGate()
 
     async def on_pending(self, tx: PendingTxRecord, ctx: DetectionContext) -> list[Finding]:
         self.mempool.saw(tx)  # only remembered: who reacted to whom, judged at inclusion
@@ -372,6 +383,8 @@ class SandwichDetector(Detector):
         self.book.observe(block.swaps, block.number)
         txs = {t.hash: t for t in block.transactions}
         seen = sightings(ctx.state, self.mempool)
-        return [sandwich_finding(block, s, self.name, self.version, "sandwich",
-                                 self.config.unwind_tolerance, self.book, txs, seen)
-                for s in credible_sandwiches(block.swaps, self.config, self.book, seen)]
+        found = credible_sandwiches(block.swaps, self.config, self.book, seen)
+        return gated(self.gate, seen, self.config, [
+            (s, sandwich_finding(block, s, self.name, self.version, "sandwich",
+                                 self.config.unwind_tolerance, self.book, txs, seen))
+            for s in found])

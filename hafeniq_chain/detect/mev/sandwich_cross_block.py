@@ -19,11 +19,12 @@ from hafeniq_chain.core.finding import Finding
 from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord, SwapRecord
 from hafeniq_chain.detect.base import DetectionContext, Detector, DetectorSettings, Triggers
 from hafeniq_chain.detect.mev.intermediaries import IntermediaryBook
-from hafeniq_chain.detect.mev.mempool_order import MempoolOrder, sightings
+from hafeniq_chain.detect.mev.mempool_order import MempoolOrder, ReactionGate, sightings
 from hafeniq_chain.detect.mev.sandwich import (
     Sandwich,
     SandwichSettings,
     bracket,
+    gated,
     judged,
     sandwich_finding,
 )
@@ -80,6 +81,7 @@ class CrossBlockSandwichDetector(Detector):
         self.book = self.config.intermediary_book()
         self.prev: BlockBundle | None = None
         self.mempool = MempoolOrder()
+        self.gate: ReactionGate[Finding] = ReactionGate()
 
     @classmethod
     def from_settings(cls, settings: DetectionSettings) -> Self:
@@ -94,10 +96,12 @@ class CrossBlockSandwichDetector(Detector):
         self.book.observe(block.swaps, block.number)
         prev, self.prev = self.prev, block
         if prev is None or prev.number != block.number - 1 or prev.chain_id != block.chain_id:
-            return []
+            return gated(self.gate, sightings(ctx.state, self.mempool), self.config, [])
         txs = {t.hash: t for b in (prev, block) for t in b.transactions}
         seen = sightings(ctx.state, self.mempool)
-        return [sandwich_finding(block, s, self.name, self.version, "cross_block_sandwich",
-                                 self.config.unwind_tolerance, self.book, txs, seen)
-                for s in cross_block_sandwiches(prev.swaps, block.swaps, self.config,
-                                                self.book, self.own.tail_txs, seen)]
+        found = cross_block_sandwiches(prev.swaps, block.swaps, self.config, self.book,
+                                       self.own.tail_txs, seen)
+        return gated(self.gate, seen, self.config, [
+            (s, sandwich_finding(block, s, self.name, self.version, "cross_block_sandwich",
+                                 self.config.unwind_tolerance, self.book, txs, seen))
+            for s in found])
