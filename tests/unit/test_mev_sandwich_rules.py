@@ -130,3 +130,26 @@ def test_every_real_sandwich_is_credible(shared_data: Path) -> None:
                 for s in credible_sandwiches(read_mev_inspect(p).swaps)}
     assert len(found) == 11 and all(unwinds(s) for s in found)
     assert {(s.frontrun.tx_hash, s.backrun.tx_hash, s.pool) for s in found} <= credible
+
+
+def test_a_block_read_before_its_sightings_waits_one_block() -> None:
+    """Live, a busy block can be read before the websocket delivered its pending
+    notifications: the verdict waits one block, then the late sightings decide."""
+    swaps = [_swap("0xa", 0, TRADER, True, 10**18, 5_000),
+             _swap("0xb", 1, OTHER, True, 10**17, 490),
+             _swap("0xc", 2, TRADER, False, 5_000, 11 * 10**17)]
+    ctx = DetectionContext(1)
+
+    def seen(h: str, ms: int) -> PendingTxRecord:
+        return PendingTxRecord(hash=h, first_seen_ms=ms, from_addr=TRADER, to_addr=PAIR,
+                               value=0, input=b"")
+
+    for first, expected in (("0xa", 0), ("0xb", 1)):
+        det = SandwichDetector()
+        asyncio.run(det.on_pending(seen("0xolder", 0), ctx))  # the feed is live
+        assert asyncio.run(det.on_block(_block(swaps), ctx)) == []  # sightings not in yet
+        second = "0xb" if first == "0xa" else "0xa"
+        for tx in (seen(first, 1), seen(second, 2)):
+            asyncio.run(det.on_pending(tx, ctx))
+        later = asyncio.run(det.on_block(_block([], number=8), ctx))
+        assert len(later) == expected and all(f.block_to == 7 for f in later)
