@@ -357,7 +357,7 @@ def sandwich_finding(block: BlockBundle, s: Sandwich, detector: str, version: st
                  "bot": s.sandwicher, "operators": list(s.operators),
                  "bot_senders_seen": book.senders_of(s.sandwicher),
                  "victim_harm": None if harm is None else str(int(harm)),
-                 "actors": list(s.actors)},
+                 "actors": [s.sandwicher]},
     )
 
 
