@@ -23,6 +23,17 @@ def address(rng: random.Random) -> str:
     return "0x" + rng.randbytes(20).hex()
 
 
+@dataclass(frozen=True)
+class ExpectedSandwich:
+    """One labelled sandwich: what a detector must report exactly."""
+
+    kind: str  # "sandwich" | "cross_block_sandwich"
+    pool: str
+    frontrun: str
+    victims: tuple[str, ...]
+    backrun: str
+
+
 @dataclass
 class Pool:
     """A constant-product pool; ``r`` maps token -> reserve."""
@@ -194,3 +205,6 @@ class Market:
                       recipient=second.address)
         hop2 = b.swap(tx, second, self.weth, hop1.amount_out, sender=first.address)
         return hop1, hop2
+
+
+Built = tuple[list[BlockBuilder], list[ExpectedSandwich]]  # one case: its blocks and labels
