@@ -22,7 +22,12 @@ from hafeniq_chain.decode.records import BlockBundle, LogRecord, PendingTxRecord
 from hafeniq_chain.detect.base import DetectionContext, Detector, Triggers
 from hafeniq_chain.detect.liquidity.pools import BURN as V2_BURN
 from hafeniq_chain.detect.liquidity.pools import MINT as V2_MINT
-from hafeniq_chain.detect.mev.mempool_order import MempoolOrder, ReactionGate, sightings
+from hafeniq_chain.detect.mev.mempool_order import (
+    MempoolOrder,
+    ReactionGate,
+    saw_unless_shared,
+    sightings,
+)
 
 MINT_TOPICS = frozenset({
     "0x7a53080ba414158be7ec69b987b5fb7d07dee101fe85488f0853ae16239d0bde",  # V3 Mint
@@ -111,7 +116,7 @@ class JitDetector(Detector):
         self.gate: ReactionGate[Finding] = ReactionGate()
 
     async def on_pending(self, tx: PendingTxRecord, ctx: DetectionContext) -> list[Finding]:
-        self.mempool.saw(tx)
+        saw_unless_shared(ctx.state, self.mempool, tx)
         return []
 
     async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:

@@ -26,7 +26,7 @@ T = TypeVar("T")
 class MempoolOrder:
     """First sighting per transaction hash: (first-seen ms, arrival sequence)."""
 
-    def __init__(self, capacity: int = 200_000) -> None:
+    def __init__(self, capacity: int = 100_000) -> None:
         self.capacity = capacity
         self._seen: OrderedDict[str, tuple[int, int]] = OrderedDict()
         self._seq = 0
@@ -61,6 +61,14 @@ def sightings(ctx_state: dict[str, object], own: MempoolOrder) -> MempoolOrder:
     """The pipeline's order when it records one, else the detector's own."""
     shared = ctx_state.get(MEMPOOL_ORDER)
     return shared if isinstance(shared, MempoolOrder) else own
+
+
+def saw_unless_shared(ctx_state: dict[str, object], own: MempoolOrder,
+                      tx: PendingTxRecord) -> None:
+    """A detector's ``on_pending``: keep its own record only when no pipeline keeps one
+    (tests and the variant scorer call detectors directly), so memory is not duplicated."""
+    if not isinstance(ctx_state.get(MEMPOOL_ORDER), MempoolOrder):
+        own.saw(tx)
 
 
 class ReactionGate(Generic[T]):

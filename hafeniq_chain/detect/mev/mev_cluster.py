@@ -21,7 +21,7 @@ from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord, SwapRecord
 from hafeniq_chain.detect.base import DetectionContext, Detector, DetectorSettings, Triggers
 from hafeniq_chain.detect.mev.intermediaries import IntermediaryBook
-from hafeniq_chain.detect.mev.mempool_order import MempoolOrder, sightings
+from hafeniq_chain.detect.mev.mempool_order import MempoolOrder, saw_unless_shared, sightings
 from hafeniq_chain.detect.mev.sandwich import ROUTERS
 from hafeniq_chain.detect.mev.sandwich_evidence import in_arbitrage
 
@@ -92,7 +92,7 @@ class MevClusterDetector(Detector):
         self.operators: dict[str, set[str]] = {}  # bot -> the accounts that sent its legs
 
     async def on_pending(self, tx: PendingTxRecord, ctx: DetectionContext) -> list[Finding]:
-        self.mempool.saw(tx)
+        saw_unless_shared(ctx.state, self.mempool, tx)
         return []
 
     async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:

@@ -19,7 +19,12 @@ from hafeniq_chain.core.finding import Finding
 from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord, SwapRecord
 from hafeniq_chain.detect.base import DetectionContext, Detector, DetectorSettings, Triggers
 from hafeniq_chain.detect.mev.intermediaries import IntermediaryBook
-from hafeniq_chain.detect.mev.mempool_order import MempoolOrder, ReactionGate, sightings
+from hafeniq_chain.detect.mev.mempool_order import (
+    MempoolOrder,
+    ReactionGate,
+    saw_unless_shared,
+    sightings,
+)
 from hafeniq_chain.detect.mev.sandwich import (
     Sandwich,
     SandwichSettings,
@@ -89,7 +94,7 @@ class CrossBlockSandwichDetector(Detector):
         return cls(settings.detect.sandwich, settings.detect.sandwich_cross_block)
 
     async def on_pending(self, tx: PendingTxRecord, ctx: DetectionContext) -> list[Finding]:
-        self.mempool.saw(tx)
+        saw_unless_shared(ctx.state, self.mempool, tx)
         return []
 
     async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:

@@ -35,6 +35,7 @@ from hafeniq_chain.core.finding import ConfidenceBand, Finding, Severity
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord
 from hafeniq_chain.detect.base import DetectionContext, Detector, DetectorSettings, Triggers
+from hafeniq_chain.detect.mev.mempool_order import MEMPOOL_ORDER, MempoolOrder
 from hafeniq_chain.detect.mev.pending_book import PendingBook, PendingSwap
 from hafeniq_chain.detect.mev.pending_intent import intent_from_calls, priority_fee, swap_intent
 from hafeniq_chain.detect.mev.sandwich import SandwichSettings, credible_sandwiches
@@ -173,7 +174,9 @@ class SandwichSetupDetector(Detector):
     async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
         mined = {tx.hash for tx in block.transactions} | {s.tx_hash for s in block.swaps}
         self.intermediaries.observe(block.swaps, block.number)
-        sandwiches = credible_sandwiches(block.swaps, self.sandwich, self.intermediaries)
+        shared = ctx.state.get(MEMPOOL_ORDER)  # the same mempool evidence as `sandwich`
+        sandwiches = credible_sandwiches(block.swaps, self.sandwich, self.intermediaries,
+                                         shared if isinstance(shared, MempoolOrder) else None)
         self.sandwichers.update(a for s in sandwiches for a in s.actors)
         by_front = {s.frontrun.tx_hash: s for s in sandwiches}
         findings = []
