@@ -17,6 +17,7 @@ BENCHMARKS: list[str] = [
     "bench.recorded_node_bench", "bench.recorded_backfill_bench", "bench.catchup_bench",
     "bench.rules_bench", "bench.benign_gov_bridge_bench", "bench.variant_ablation_bench",
     "bench.storage_bench", "bench.capacity_bench",
+    "bench.mev_dense_bench",
 ]
 
 

@@ -10,6 +10,9 @@ from pathlib import Path
 import typer
 
 from hafeniq_chain.commands.common import console, run_async, settings_from
+from hafeniq_chain.detect.mev.sandwich import SandwichSettings
+from hafeniq_chain.evaluation.mev_variant_eval import ablation, score_cases, variant_tables
+from hafeniq_chain.evaluation.mev_variants import JUDGE_SEEDS, all_cases
 from hafeniq_chain.evaluation.offchain_suite import (
     DEFAULT_SEEDS,
     evaluate_offchain,
@@ -48,9 +51,15 @@ def eval_command(
              f" default {DEFAULT_SEEDS[0]}-{DEFAULT_SEEDS[-1]}, none with --scenario."),
     offchain_only: bool = typer.Option(False, "--offchain-only",
                                        help="Only the off-chain scenario suite."),
+    mev_variants: bool = typer.Option(
+        False, "--mev-variants", help="Only the labelled MEV variants and near-misses (pure "
+        "data, no node): per-variant table and what each sandwich rule costs and buys."),
 ) -> None:
     """Evaluate every detector: precision, recall, F1, benign FP rate, detection latency."""
     settings = settings_from(ctx)
+    if mev_variants:
+        _mev_variants(settings.detect.sandwich, seeds, as_json)
+        return
     vseeds = _seeds("--variant-seeds", variant_seeds)
     if variants_only:
         rows = evaluate_variants(vseeds, settings.detect)
@@ -87,6 +96,19 @@ def eval_command(
             console.print(table)
         for line in suite_lines(suite) if suite is not None else []:
             console.print(line, highlight=False)
+
+
+def _mev_variants(sandwich: SandwichSettings, seeds: str, as_json: bool) -> None:
+    """``--mev-variants``: ``--seeds`` 1 (the default) means the judge seeds."""
+    chosen = [int(x) for x in seeds.split(",") if x.strip()]
+    cases = all_cases(list(JUDGE_SEEDS) if chosen == [1] else chosen)
+    rows = score_cases(cases, sandwich)
+    if as_json:
+        typer.echo(json.dumps({"mev_variants": [
+            {**r.__dict__, "missed": r.missed} for r in rows]}, sort_keys=True, indent=1))
+        return
+    for table in variant_tables(rows, ablation(cases)):
+        console.print(table)
 
 
 def register(app: typer.Typer) -> None:

@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from hafeniq_chain.decode.abi_registry import AbiDecodeError, AbiRegistry
+from hafeniq_chain.decode.log_swaps import swaps_from_logs
 from hafeniq_chain.decode.records import (
     BlockBundle,
     CallRecord,
@@ -18,7 +19,7 @@ from hafeniq_chain.decode.records import (
     TransferRecord,
     TxRecord,
 )
-from hafeniq_chain.decode.swaps import swaps_from_calls, swaps_from_logs
+from hafeniq_chain.decode.swaps import swaps_from_calls
 from hafeniq_chain.decode.traces import (
     calls_from_call_tracer,
     calls_from_parity,

@@ -124,6 +124,10 @@ class SwapRecord:
     amount_out: int
     source: str  # "log" | "trace"
     error: str | None = None
+    # The pool's reserves of token_in / token_out just before this swap, when the logs
+    # tell (V2 ``Sync``; V3 virtual reserves L/sqrtP, L*sqrtP); None from traces.
+    reserve_in: int | None = None
+    reserve_out: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

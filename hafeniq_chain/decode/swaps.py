@@ -3,8 +3,7 @@
 Trace path: a pool's ``swap`` call is a swap when tokens reach the pool (before or
 inside the call) and exactly one transfer leaves the pool for the recipient inside it.
 The pool kinds are declared as a spec list, so adding a protocol is one entry.
-Log path: Uniswap V2/V3 ``Swap`` events give the amounts (the pool's own figures);
-tokens come from the Transfer events around them in the same transaction.
+Log path: ``log_swaps`` (Uniswap V2/V3/V4, Balancer V2, Curve, by event signature).
 """
 
 from __future__ import annotations
@@ -13,7 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
-from hafeniq_chain.decode.records import CallRecord, LogRecord, SwapRecord, TransferRecord
+from hafeniq_chain.decode.log_swaps import V2_SWAP as LOG_V2_SWAP
+from hafeniq_chain.decode.records import CallRecord, SwapRecord, TransferRecord
 from hafeniq_chain.decode.traces import (
     is_descendant,
     outermost,
@@ -107,62 +107,5 @@ def swaps_from_calls(calls: Sequence[CallRecord]) -> list[SwapRecord]:
     return swaps
 
 
-V2_SWAP = "0xd78ad95fa46c994b6551d0da85fc275fe613ce37657fb8d5e3d130840159d822"
-V3_SWAP = "0xc42079f94a6350d7e6235f29174924f928cc2ac818eb64fed8004e115fbcca67"
-
-
-def _log_amounts(lg: LogRecord) -> tuple[int, int] | None:
-    """(amount in, amount out) as the pool itself reports them in its Swap event.
-
-    NOTE: the pool's figures, not the Transfer amounts: a fee-on-transfer token's Transfer
-    shows what the sender sent, the Swap what the pool received (real block 17000000).
-    """
-    args = lg.decoded or {}
-    if lg.topic0 == V2_SWAP and "amount0In" in args:
-        ins = [a for a in (args["amount0In"], args["amount1In"]) if a]
-        outs = [a for a in (args["amount0Out"], args["amount1Out"]) if a]
-    elif lg.topic0 == V3_SWAP and "amount0" in args:
-        ins = [a for a in (args["amount0"], args["amount1"]) if a > 0]
-        outs = [-a for a in (args["amount0"], args["amount1"]) if a < 0]
-    else:
-        return None
-    return (ins[0], outs[0]) if len(ins) == 1 and len(outs) == 1 else None
-
-
-def swaps_from_logs(logs: Sequence[LogRecord], transfers: Sequence[TransferRecord],
-                    tx_from: dict[str, str]) -> list[SwapRecord]:
-    """Uniswap V2/V3 swaps from Swap events: amounts from the event, tokens from the
-    Transfers into and out of the pool around it."""
-    swaps = []
-    by_tx: dict[str, list[TransferRecord]] = {}
-    for t in transfers:
-        if t.token:
-            by_tx.setdefault(t.tx_hash, []).append(t)
-    for lg in logs:
-        if lg.topic0 not in (V2_SWAP, V3_SWAP) or len(lg.topics) < 3:
-            continue
-        moved = by_tx.get(lg.tx_hash, [])
-        recipient = "0x" + lg.topics[2][-40:]
-        t_in = [t for t in moved if t.to_addr == lg.address]
-        t_out = [t for t in moved if t.from_addr == lg.address and t.to_addr == recipient]
-        if not t_in or not t_out:
-            continue
-        amounts = _log_amounts(lg)
-        # NOTE: the transfer in closest before this swap's log is the one that paid for it;
-        # the transfer out is the one of the event's amount (several swaps in one pool).
-        before = [t for t in t_in if _log_index(t) < lg.log_index] or t_in
-        tin = before[-1]
-        tout = next((t for t in t_out if amounts and t.amount == amounts[1]), t_out[0])
-        amount_in, amount_out = amounts or (tin.amount, tout.amount)
-        swaps.append(SwapRecord(
-            block_number=lg.block_number, tx_hash=lg.tx_hash, tx_index=lg.tx_index,
-            position=f"log:{lg.log_index}",
-            protocol="uniswap_v2" if lg.topic0 == V2_SWAP else "uniswap_v3", pool=lg.address,
-            tx_from=tx_from.get(lg.tx_hash, ""), sender=tin.from_addr, recipient=recipient,
-            token_in=tin.token, token_out=tout.token, amount_in=amount_in,
-            amount_out=amount_out, source="log"))
-    return swaps
-
-
-def _log_index(t: TransferRecord) -> int:
-    return int(t.position.split(":")[1]) if t.position.startswith("log:") else -1
+# Log-based swaps live in ``log_swaps``; the V2 event topic is also read here by others.
+V2_SWAP = LOG_V2_SWAP

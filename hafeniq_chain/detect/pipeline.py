@@ -25,6 +25,7 @@ from hafeniq_chain.detect.base import (
     LearningDetector,
     PendingSimulator,
 )
+from hafeniq_chain.detect.mev.mempool_order import MEMPOOL_ORDER, MempoolOrder
 from hafeniq_chain.detect.registry import build_detectors
 from hafeniq_chain.detect.settings import DetectionSettings
 from hafeniq_chain.log import get_logger
@@ -57,6 +58,7 @@ class DetectionPipeline:
         # Several chains in one database: the second and later chains' baselines and finding
         # dedup keys carry "chain-<id>:" so equal addresses on two chains never merge.
         self.namespace = ""
+        self.sightings = ctx.state.setdefault(MEMPOOL_ORDER, MempoolOrder())
 
     async def _isolated(self, detectors: Sequence[Detector],
                         call: Callable[[Detector], Awaitable[list[Finding]]],
@@ -98,6 +100,9 @@ class DetectionPipeline:
 
     def offer(self, record: PendingTxRecord) -> None:
         """Called for every pending sighting; never blocks the subscription."""
+        # NOTE: the arrival order is recorded here, not when the (possibly deep) detection
+        # queue reaches the sighting: sandwich rules compare it with the next block.
+        self.sightings.saw(record)
         if not self.pending_detectors:
             return
         try:

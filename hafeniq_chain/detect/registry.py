@@ -19,6 +19,7 @@ from hafeniq_chain.detect.mev.arbitrage import ArbitrageDetector
 from hafeniq_chain.detect.mev.jit import JitDetector
 from hafeniq_chain.detect.mev.mev_cluster import MevClusterDetector
 from hafeniq_chain.detect.mev.sandwich import SandwichDetector
+from hafeniq_chain.detect.mev.sandwich_cross_block import CrossBlockSandwichDetector
 from hafeniq_chain.detect.mev.sandwich_setup import SandwichSetupDetector
 from hafeniq_chain.detect.rules.detector import UserRulesDetector
 from hafeniq_chain.detect.settings import DetectionSettings
@@ -26,7 +27,7 @@ from hafeniq_chain.detect.wallet.hot_wallet_forecast import HotWalletForecastDet
 
 DETECTORS: tuple[type[Detector], ...] = (
     SandwichDetector, ArbitrageDetector, DriftDetector, JitDetector, SandwichSetupDetector,
-    MevClusterDetector,
+    MevClusterDetector, CrossBlockSandwichDetector,
     # NOTE: order matters within a block: fund_tracing follows the leads that bridge_drain
     # publishes, and copycat_wave joins the incident bridge_drain opened.
     BridgeDrainDetector, CopycatWaveDetector, FundTracingDetector,

@@ -23,6 +23,7 @@ from hafeniq_chain.detect.governance.voting_ring import VotingRingSettings
 from hafeniq_chain.detect.liquidity.liquidity_rug import RugSettings
 from hafeniq_chain.detect.mev.mev_cluster import MevClusterSettings
 from hafeniq_chain.detect.mev.sandwich import SandwichSettings
+from hafeniq_chain.detect.mev.sandwich_cross_block import CrossBlockSettings
 from hafeniq_chain.detect.mev.sandwich_setup import SandwichSetupSettings
 from hafeniq_chain.detect.rules.model import RuleSpec, RulesSettings
 
@@ -42,6 +43,7 @@ class DetectSettings(BaseModel):
     jit: DetectorSettings = Field(default_factory=DetectorSettings)
     sandwich_setup: SandwichSetupSettings = Field(default_factory=SandwichSetupSettings)
     mev_cluster: MevClusterSettings = Field(default_factory=MevClusterSettings)
+    sandwich_cross_block: CrossBlockSettings = Field(default_factory=CrossBlockSettings)
     bridge_drain: DrainSettings = Field(default_factory=DrainSettings)
     copycat_wave: CopycatSettings = Field(default_factory=CopycatSettings)
     fund_tracing: TraceSettings = Field(default_factory=TraceSettings)

@@ -110,8 +110,11 @@ def manifest_watch(settings: Settings, manifest: Manifest) -> list[WatchSettings
 async def run_world(settings: Settings, pool: asyncpg.Pool, work: Path, *, benign_tx: int,
                     seeds: Sequence[int], scenarios: Sequence[str],
                     progress: Callable[[str], None] = lambda _: None,
-                    console_alerts: bool = False) -> WorldRun:
-    """Deploy, start the daemon, drive benign traffic and attacks, collect the results."""
+                    console_alerts: bool = False, hours: float = 24.0) -> WorldRun:
+    """Deploy, start the daemon, drive benign traffic and attacks, collect the results.
+
+    ``hours``: chain time the benign traffic is spread over (0.1 with 3,000 transactions
+    is mainnet density: ~100 transactions per block, several swaps per pool)."""
     files = build_world(work / "world")
     node, manifest = start_world(files)
     try:
@@ -128,7 +131,8 @@ async def run_world(settings: Settings, pool: asyncpg.Pool, work: Path, *, benig
         offchain: dict[str, tuple[int, int, int, int, bool]] = {}
         try:
             progress(f"benign traffic: {benign_tx} transactions")
-            await asyncio.to_thread(run_benign, w3, manifest, seeds[0], benign_tx)
+            await asyncio.to_thread(run_benign, w3, manifest, seeds[0], benign_tx,
+                                    hours=hours)
             benign_last = w3.eth.block_number
             for name in scenarios:
                 for seed in seeds:

@@ -62,8 +62,9 @@ async def test_unknown_file_is_a_clear_error(tmp_path: Path, empty_dsn: str) -> 
 
 async def test_replay_honours_detector_config(shared_data: Path, empty_dsn: str,
                                               tmp_path: Path) -> None:
-    """The same [detect] tables as `run`: switching a detector off, or naming the
-    sandwicher as a known router (an intermediary), changes what replay reports."""
+    """The same [detect] tables as `run`: switching a detector off, or naming the bot
+    contract as a known router (an intermediary), changes what replay reports: the legs
+    are then tied by the one account that sent both, which becomes the sandwicher."""
     block = shared_data / "mev-inspect-py" / "blocks" / "12775690.json"
     sandwicher = json.loads((shared_data / "mev-inspect-py" / "sandwiches" /
                              "12775690.json").read_text())[0]["sandwicher_address"]
@@ -75,9 +76,13 @@ async def test_replay_honours_detector_config(shared_data: Path, empty_dsn: str,
         out = await run_cli("--config", str(config), "--dsn", empty_dsn, "replay",
                             str(block), "--jsonl")
         assert out.returncode == 0, out.stderr[-2000:]
-        kinds.append([json.loads(line)["kind"] for line in out.stdout.splitlines()])
-    assert "sandwich" in kinds[0]
-    assert "sandwich" not in kinds[1] and "sandwich" not in kinds[2]
+        kinds.append([(x["kind"], x["details"].get("tie"), x["actors"]) for x in
+                      map(json.loads, out.stdout.splitlines())])
+    sandwiches = [[k for k in run if k[0] == "sandwich"] for run in kinds]
+    assert sandwiches[0] == [("sandwich", "contract", [sandwicher])]
+    assert sandwiches[1] == []
+    ((_, tie, actors),) = sandwiches[2]
+    assert tie == "eoa" and actors != [sandwicher]
 
 
 async def test_replay_of_every_shipped_recording_stores_every_block(

@@ -21,11 +21,13 @@ def router_swap(h: str, sender: str, tip: int, path: list[str], nonce: int = 0
                            input=data, nonce=nonce, max_priority_fee=tip)
 
 
-def mined_swap(h: str, idx: int, actor: str, tin: str, tout: str) -> SwapRecord:
+def mined_swap(h: str, idx: int, actor: str, tin: str, tout: str, amount_out: int = 100,
+               via: str | None = None) -> SwapRecord:
+    """``via``: the bot contract that receives and pays (legs sent by ``actor``)."""
     return SwapRecord(block_number=10, tx_hash=h, tx_index=idx, position="log:0",
-                      protocol="uniswap_v2", pool=PAIR, tx_from=actor, sender=actor,
-                      recipient=actor, token_in=tin, token_out=tout, amount_in=100,
-                      amount_out=100, source="log")  # back-run unwinds
+                      protocol="uniswap_v2", pool=PAIR, tx_from=actor, sender=via or actor,
+                      recipient=via or actor, token_in=tin, token_out=tout, amount_in=100,
+                      amount_out=amount_out, source="log")
 
 
 def block_of(number: int, swaps: list[SwapRecord]) -> BlockBundle:
@@ -33,9 +35,11 @@ def block_of(number: int, swaps: list[SwapRecord]) -> BlockBundle:
                        parent_hash=f"0x{number - 1:064x}", timestamp=0, swaps=swaps)
 
 
-def sandwich_block(number: int, victims: list[str]) -> BlockBundle:
-    """Front-run, the victims, back-run: the sandwich the pending legs announced."""
-    return block_of(number, [mined_swap("0xf", 0, BOT, TOKEN_A, TOKEN_B),
+def sandwich_block(number: int, victims: list[str], back_from: str = BOT,
+                   via: str | None = None) -> BlockBundle:
+    """Front-run, the victims, back-run (unwinds at a profit): the sandwich the pending
+    legs announced; ``back_from``/``via``: another operator of bot contract ``via``."""
+    return block_of(number, [mined_swap("0xf", 0, BOT, TOKEN_A, TOKEN_B, via=via),
                              *[mined_swap(v, i + 1, VICTIM, TOKEN_A, TOKEN_B)
                                for i, v in enumerate(victims)],
-                             mined_swap("0xb", 9, BOT, TOKEN_B, TOKEN_A)])
+                             mined_swap("0xb", 9, back_from, TOKEN_B, TOKEN_A, 110, via)])

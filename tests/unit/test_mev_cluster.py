@@ -47,7 +47,7 @@ def _run(det: MevClusterDetector, blocks: list[BlockBundle]) -> list[Finding]:
 
 def test_marks_only_front_and_back_runners() -> None:
     marks = adjacency_marks(_sandwich_block(1, "0x" + "99" * 20).swaps)
-    assert {m[0] for m in marks} == {BOT}
+    assert {m[0] for m in marks} == {CONTRACT}  # the bot contract both legs went through
 
 
 def test_repeat_sandwicher_is_flagged_once_with_its_cluster_and_private_flow() -> None:
@@ -56,7 +56,7 @@ def test_repeat_sandwicher_is_flagged_once_with_its_cluster_and_private_flow() -
     assert [f.block_to for f in findings] == [4]
     (f,) = findings
     assert f.reason_codes == (ReasonCode.MEV_ADJACENCY, ReasonCode.PRIVATE_ORDERFLOW)
-    assert set(f.details["actors"]) == {BOT, BOT2}
+    assert set(f.details["actors"]) == {CONTRACT, BOT, BOT2}  # the bot and its operators
 
 
 def test_random_traders_are_not_flagged() -> None:

@@ -67,3 +67,45 @@ def test_no_jit_without_a_victim_or_with_a_different_burner() -> None:
     block = _block(transactions=[_tx(0, LP), _tx(1, USER), _tx(2, USER)],
                    logs=[_log(0, V3_MINT), _log(2, V3_BURN)], swaps=[_swap(1, USER)])
     assert get_jit_liquidity(block) == []
+
+
+def test_jit_on_uniswap_v4_modify_liquidity() -> None:
+    """V4: one PoolManager, the pool is the id in the event (as in V4 swaps)."""
+    from eth_abi.abi import encode
+
+    from hafeniq_chain.decode.log_swaps import V4_MODIFY_LIQUIDITY
+    manager, pool_id = "0x" + "44" * 20, "0x" + "ab" * 32
+
+    def modify(i: int, delta: int) -> LogRecord:
+        return LogRecord(block_number=1, log_index=i, tx_hash=_h(i), tx_index=i,
+                         address=manager, topics=(V4_MODIFY_LIQUIDITY, pool_id, "0x" + "00" * 32),
+                         data=encode(["int24", "int24", "int256", "bytes32"],
+                                     [-60, 60, delta, b"\0" * 32]))
+
+    from dataclasses import replace
+    block = _block(transactions=[_tx(0, LP), _tx(1, USER), _tx(2, LP)],
+                   logs=[modify(0, 10**18), modify(2, -10**18)],
+                   swaps=[replace(_swap(1, USER), pool=pool_id, protocol="uniswap_v4")])
+    (jit,) = get_jit_liquidity(block)
+    assert (jit.pool, jit.actor, jit.burn_tx) == (pool_id, LP, _h(2))
+
+
+def test_a_mint_public_before_the_swaps_is_an_ordinary_provider() -> None:
+    from hafeniq_chain.decode.records import PendingTxRecord
+
+    block = _block(transactions=[_tx(0, LP), _tx(1, USER), _tx(2, LP)],
+                   logs=[_log(0, V3_MINT), _log(2, V3_BURN)], swaps=[_swap(1, USER)])
+
+    def seen(i: int, ms: int) -> PendingTxRecord:
+        return PendingTxRecord(hash=_h(i), first_seen_ms=ms, from_addr=LP, to_addr=POOL,
+                               value=0, input=b"")
+
+    ctx = DetectionContext(chain_id=1)
+    det = JitDetector()
+    for tx in (seen(0, 1), seen(1, 2)):  # the mint was public first: not a reaction
+        asyncio.run(det.on_pending(tx, ctx))
+    assert asyncio.run(det.on_block(block, ctx)) == []
+    det = JitDetector()
+    for tx in (seen(1, 1), seen(0, 2)):  # the mint followed the pending swap
+        asyncio.run(det.on_pending(tx, ctx))
+    assert len(asyncio.run(det.on_block(block, ctx))) == 1

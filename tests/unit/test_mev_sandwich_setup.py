@@ -130,3 +130,32 @@ def test_a_sighting_after_its_block_is_ignored() -> None:
     asyncio.run(det.on_block(block_of(5, [mined_swap("0xv", 0, VICTIM, TOKEN_A, TOKEN_B)]), CTX))
     assert _pending(det, router_swap("0xv", VICTIM, 1, [TOKEN_A, TOKEN_B])) == []
     assert det.book.swaps == {}
+
+
+def test_a_bot_contract_with_two_operators_is_set_up_and_confirmed() -> None:
+    """Front-run and back-run sent by two accounts through one bot contract: paired by the
+    contract (simulated inner swaps), raised before the block, confirmed by the mined
+    sandwich whose legs the contract received and paid."""
+    helper, op2 = "0x" + "77" * 20, "0x" + "04" * 20
+    inner_buy = router_swap("x", helper, 0, [TOKEN_A, TOKEN_B]).input
+    inner_sell = router_swap("x", helper, 0, [TOKEN_B, TOKEN_A]).input
+    sim = _TraceOf({"0xf": [(helper, b"\x47\x36\x1d\x51"), (ROUTER, inner_buy)],
+                    "0xb": [(helper, b"\x5b\x23\xcb\x43"), (ROUTER, inner_sell)]})
+    ctx = DetectionContext(chain_id=1, simulator=sim)
+    det = SandwichSetupDetector()
+
+    def call(h: str, sender: str, tip: int) -> PendingTxRecord:
+        return PendingTxRecord(hash=h, first_seen_ms=0, from_addr=sender, to_addr=helper,
+                               value=0, input=b"\x47\x36\x1d\x51" + bytes(96), nonce=0,
+                               max_priority_fee=tip)
+
+    found = [f for tx in (router_swap("0xv", VICTIM, 2, [TOKEN_A, TOKEN_B]),
+                          call("0xf", BOT, 50), call("0xb", op2, 1))
+             for f in asyncio.run(det.on_pending(tx, ctx))]
+    (setup,) = found
+    assert setup.tx_hashes == ("0xf", "0xv", "0xb")
+    assert ReasonCode.SANDWICH_BACKRUN in setup.reason_codes
+    assert setup.details["actors"] == [helper, BOT, op2]
+    (done,) = asyncio.run(det.on_block(sandwich_block(10, ["0xv"], back_from=op2, via=helper),
+                                       ctx))
+    assert done.status == "confirmed" and {helper, BOT, op2} <= det.sandwichers

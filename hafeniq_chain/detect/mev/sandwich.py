@@ -1,168 +1,188 @@
-"""Sandwiches in mined blocks: buy before the victims in the same pool and direction,
-sell right back after them, from the same address or receiving contract.
+"""Sandwiches in mined blocks: a bot buys before its victims in one pool and direction and
+sells after them, in the same block (cross-block ones: ``sandwich_cross_block``).
 
-Known routers are never sandwichers, and neither is a pool: in multi-hop swaps the
-"recipient" of one hop is the next pool, which would otherwise look like an attacker.
+Identity is the bot, not the account: the legs are tied when one account sent both, or
+when one contract received the front-run's output and paid the back-run's input (a bot
+contract driven by several operator accounts). That contract must not be an
+intermediary (``intermediaries``: routers, aggregators, pools, anything many unrelated
+senders route through, learned by behaviour; the known routers only seed it), otherwise a
+router would "sandwich" its own users. Any back-run size is accepted and named in
+``details.back_run``: ``full``, ``partial`` (front-heavy exit), ``inventory`` (back-heavy).
 
-``find_sandwiches`` is the shape alone (as mev-inspect-py defines it, and compared with
-it on the 26 real blocks). A finding also needs what every real sandwicher does (all 11
-in the real blocks, and the world's bots): both legs sent by the same account, and the
-back-run *unwinding* the front-run, selling back what it bought within
-``UNWIND_TOLERANCE`` (real ones: 0.98-1.00, the rest being transfer fees). On the 10k
-benign world the shape alone matched 11 times: the world's own Router02 (not in
-``ROUTERS``) "received" one user's sell and "sent" another user's buy around a third
-user's swap. Shapes without both properties are counted and logged, not reported. A bot
-splitting its legs over two accounts evades this; the shape is still in the log.
+A tied shape is reported when the evidence agrees (``judge``; each rule a setting, so an
+evaluation can switch one off and measure what it costs and buys):
+
+- adjacency: no one else's opposite-direction swap between the legs in that pool (real
+  bundles are contiguous; a trader's buy and later sell with the market moving both ways
+  between them is not a bracket);
+- attacker profit over the legs (``sandwich_evidence.matched_profit``): a figure and the
+  finding's severity, not a requirement (``require_profit`` off by default): bots misjudge,
+  and the world's bot lost money on 3 of 20 seeds, which a profit rule would drop;
+- victim harm > 0 where reserves are known (``sandwich_evidence.victim_harm``);
+- the front-run does not close a profitable arbitrage cycle in its own transaction;
+- when the mempool was watched: the front-run was not already public before all of its
+  victims (``mempool_order``: a front-run reacts to its victim; a trader's buy that was
+  pending before the others' swaps arrived did not).
+
+Shapes (and mev-inspect-py's definition, ``find_sandwiches``) are in ``sandwich_shapes``,
+the finding's figures in ``sandwich_report``; both re-exported here.
 """
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from pydantic import Field
 
-from hafeniq_chain.core.finding import ConfidenceBand, FeatureDelta, Finding, Severity
-from hafeniq_chain.core.reasons import ReasonCode
-from hafeniq_chain.decode.records import BlockBundle, SwapRecord
+from hafeniq_chain.core.finding import Finding
+from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord, SwapRecord
 from hafeniq_chain.detect.base import DetectionContext, Detector, DetectorSettings, Triggers
-from hafeniq_chain.detect.mev.swap_order import block_order
+from hafeniq_chain.detect.mev.intermediaries import IntermediaryBook
+from hafeniq_chain.detect.mev.mempool_order import (
+    MempoolOrder,
+    ReactionGate,
+    saw_unless_shared,
+    sightings,
+)
+from hafeniq_chain.detect.mev.sandwich_evidence import (
+    backrun_size,
+    in_arbitrage,
+    matched_profit,
+    total_harm,
+)
+from hafeniq_chain.detect.mev.sandwich_report import sandwich_finding as sandwich_finding
+from hafeniq_chain.detect.mev.sandwich_shapes import ROUTERS as ROUTERS
+from hafeniq_chain.detect.mev.sandwich_shapes import Sandwich as Sandwich
+from hafeniq_chain.detect.mev.sandwich_shapes import bot_sandwiches as bot_sandwiches
+from hafeniq_chain.detect.mev.sandwich_shapes import bracket as bracket
+from hafeniq_chain.detect.mev.sandwich_shapes import find_sandwiches as find_sandwiches
 from hafeniq_chain.log import get_logger
 
 log = get_logger(__name__)
-UNWIND_TOLERANCE = 0.1  # |sold - bought| / bought; real bots: <= 0.02 (transfer fees)
-
-ROUTERS = frozenset({
-    "0x7a250d5630b4cf539739df2c5dacb4c659f2488d",  # Uniswap V2 Router02
-    "0xe592427a0aece92de3edee1f18e0157c05861564",  # Uniswap V3 SwapRouter
-    "0x68b3465833fb72a70ecdf485e0e4c7bd8665fc45",  # Uniswap V3 SwapRouter02
-})
-
-
-@dataclass(frozen=True)
-class Sandwich:
-    """Front-run, victims, back-run in one pool; profit is in the front-run's input token."""
-
-    sandwicher: str
-    frontrun: SwapRecord
-    victims: tuple[SwapRecord, ...]
-    backrun: SwapRecord
-
-    @property
-    def pool(self) -> str:
-        return self.frontrun.pool
-
-    @property
-    def profit_token(self) -> str:
-        return self.frontrun.token_in
-
-    @property
-    def profit(self) -> int:
-        return self.backrun.amount_out - self.frontrun.amount_in
-
-
-def _starting_with(front: SwapRecord, rest: Sequence[SwapRecord], pools: frozenset[str],
-                   routers: frozenset[str]) -> Sandwich | None:
-    attacker = front.recipient
-    if attacker in routers or attacker in pools:
-        return None
-    victims: list[SwapRecord] = []
-    for other in rest:
-        if other.tx_hash == front.tx_hash or other.pool != front.pool:
-            continue
-        same_way = other.token_in == front.token_in and other.token_out == front.token_out
-        if same_way and other.sender != attacker:
-            victims.append(other)
-        elif (not same_way and other.token_in == front.token_out
-              and other.token_out == front.token_in and other.sender == attacker and victims):
-            return Sandwich(attacker, front, tuple(victims), other)
-    return None
+UNWIND_TOLERANCE = 0.1  # |sold - bought| / bought within this: a "full" back-run
 
 
 class SandwichSettings(DetectorSettings):
-    """``[detect.sandwich]``: how close the back-run's sale must be to the front-run's buy,
-    and routers (besides the built-in list) that are intermediaries, never sandwichers."""
+    """``[detect.sandwich]`` (also read by ``sandwich_cross_block`` and ``sandwich_setup``):
+    how intermediaries are learned, which evidence is required, what a full back-run is."""
 
     unwind_tolerance: float = Field(default=UNWIND_TOLERANCE, ge=0, le=10)
     routers: frozenset[str] = frozenset()
+    intermediary_min_senders: int = Field(default=6, ge=2, le=10_000)
+    intermediary_window_blocks: int = Field(default=2_000, ge=1, le=1_000_000)
+    require_adjacent: bool = True
+    require_profit: bool = False  # bots misjudge: 3/20 of the world's sandwiches lose
+    require_harm: bool = True
+    reject_arbitrage_legs: bool = True
+    require_reaction: bool = True
 
     @property
     def known_routers(self) -> frozenset[str]:
         return ROUTERS | {r.lower() for r in self.routers}
 
+    def intermediary_book(self) -> IntermediaryBook:
+        return IntermediaryBook(self.known_routers, self.intermediary_min_senders,
+                                self.intermediary_window_blocks)
+
 
 def unwinds(s: Sandwich, tolerance: float = UNWIND_TOLERANCE) -> bool:
     """Does the back-run sell (about) what the front-run bought?"""
-    bought, sold = s.frontrun.amount_out, s.backrun.amount_in
-    return bought > 0 and abs(sold - bought) <= tolerance * bought
+    return backrun_size(s.frontrun, s.backrun, tolerance) == "full"
 
 
-def one_actor(s: Sandwich) -> bool:
-    """Were both legs sent by the same account? Otherwise the "sandwicher" is a public
-    contract that many people trade through (a router this detector does not know)."""
-    return s.frontrun.tx_from == s.backrun.tx_from
+def judge(s: Sandwich, swaps: Sequence[SwapRecord], settings: SandwichSettings,
+          bundle_profit: bool | None = None, mempool: MempoolOrder | None = None
+          ) -> list[str]:
+    """Why a tied shape is not a sandwich (empty: it is one).
+
+    ``bundle_profit``: whether the bot profited in any pool of the same front/back pair
+    (a multi-hop front-run pays fees in its routing pool and profits in the target one;
+    mainnet block 12914944); None = this sandwich's own profit.
+    """
+    why = []
+    if settings.require_adjacent and s.interleaved:
+        why.append("interleaved")
+    profitable = matched_profit(s.frontrun, s.backrun) > 0 if bundle_profit is None \
+        else bundle_profit
+    if settings.require_profit and not profitable:
+        why.append("no_profit")
+    harm, _ = total_harm(s.frontrun, s.victims)
+    if settings.require_harm and harm is not None and harm <= 0:
+        why.append("no_victim_harm")
+    if settings.reject_arbitrage_legs and in_arbitrage(s.frontrun, swaps):
+        why.append("arbitrage_frontrun")
+    if settings.require_reaction and mempool is not None and mempool.reacted(
+            s.frontrun.tx_hash, [v.tx_hash for v in s.victims]) is False:
+        why.append("front_public_before_victims")
+    return why
 
 
-def credible_sandwiches(swaps: Sequence[SwapRecord],
-                        settings: SandwichSettings | None = None) -> list[Sandwich]:
-    """Sandwich shapes one actor sent and unwound (what detectors report)."""
+def judged(found: Sequence[Sandwich], swaps: Sequence[SwapRecord], settings: SandwichSettings,
+           event: str, mempool: MempoolOrder | None = None) -> list[Sandwich]:
+    """The shapes ``judge`` keeps; rejections counted by reason in one log line."""
+    profit: dict[tuple[str, str], bool] = defaultdict(bool)
+    for s in found:
+        key = (s.frontrun.tx_hash, s.backrun.tx_hash)
+        profit[key] = profit[key] or matched_profit(s.frontrun, s.backrun) > 0
+    kept, dropped = [], Counter[str]()
+    for s in found:
+        why = judge(s, swaps, settings, profit[(s.frontrun.tx_hash, s.backrun.tx_hash)],
+                    mempool)
+        dropped.update(why)
+        if not why:
+            kept.append(s)
+    if dropped:
+        log.info(event, block=swaps[-1].block_number if swaps else None, **dict(dropped))
+    return kept
+
+
+def credible_sandwiches(swaps: Sequence[SwapRecord], settings: SandwichSettings | None = None,
+                        book: IntermediaryBook | None = None,
+                        mempool: MempoolOrder | None = None) -> list[Sandwich]:
+    """Judged sandwiches of one block (``book`` already observed it; a fresh one if None)."""
     settings = settings or SandwichSettings()
-    found = find_sandwiches(swaps, settings.known_routers)
-    credible = [s for s in found if one_actor(s) and unwinds(s, settings.unwind_tolerance)]
-    if len(credible) < len(found):
-        log.info("detect.sandwich.shape_without_unwind", skipped=len(found) - len(credible),
-                 block=swaps[0].block_number if swaps else None)
-    return credible
+    if book is None:
+        book = settings.intermediary_book()
+        book.observe(swaps, swaps[0].block_number if swaps else 0)
+    return judged(bot_sandwiches(swaps, book), swaps, settings,
+                  "detect.sandwich.shape_rejected", mempool)
 
 
-def find_sandwiches(swaps: Sequence[SwapRecord], routers: frozenset[str] = ROUTERS
-                    ) -> list[Sandwich]:
-    """All sandwiches in one block's swaps, in block order."""
-    ordered = sorted(swaps, key=block_order)
-    pools = frozenset(s.pool for s in ordered)
-    found = []
-    for i, front in enumerate(ordered):
-        sandwich = _starting_with(front, ordered[i + 1:], pools, routers)
-        if sandwich is not None:
-            found.append(sandwich)
-    return found
+def gated(gate: ReactionGate[Finding], seen: MempoolOrder, settings: SandwichSettings,
+          found: Sequence[tuple[Sandwich, Finding]]) -> list[Finding]:
+    """Findings to report now; those whose mempool verdict is pending wait one block
+    (``mempool_order.ReactionGate``), when the reaction rule is on."""
+    if not settings.require_reaction:
+        return [f for _, f in found]
+    return gate.admit(seen, [(f, s.frontrun.tx_hash, [v.tx_hash for v in s.victims])
+                             for s, f in found])
 
 
 class SandwichDetector(Detector):
-    """Detector wrapper: one finding per sandwich, ordered front-run, victims, back-run."""
+    """Detector wrapper: one finding per same-block sandwich and pool."""
 
     name = "sandwich"
-    version = "2"
-    triggers = Triggers(blocks=True)
+    version = "3"
+    triggers = Triggers(blocks=True, pending=True)
     settings_model = SandwichSettings
 
     def __init__(self, config: SandwichSettings | None = None) -> None:
         self.config = config or SandwichSettings()
+        self.book = self.config.intermediary_book()
+        self.mempool = MempoolOrder()
+        self.gate: ReactionGate[Finding] = ReactionGate()
+
+    async def on_pending(self, tx: PendingTxRecord, ctx: DetectionContext) -> list[Finding]:
+        saw_unless_shared(ctx.state, self.mempool, tx)
+        return []
 
     async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
-        return [self._finding(block, s)
-                for s in credible_sandwiches(block.swaps, self.config)]
-
-    def _finding(self, block: BlockBundle, s: Sandwich) -> Finding:
-        txs = (s.frontrun.tx_hash, *(v.tx_hash for v in s.victims), s.backrun.tx_hash)
-        victim_in = sum(v.amount_in for v in s.victims)
-        score = min(1.0, 0.7 + 0.1 * len(s.victims) + (0.1 if s.profit > 0 else 0.0))
-        return Finding(
-            detector=self.name, detector_version=self.version, kind="sandwich",
-            score=score, confidence=ConfidenceBand(max(0.0, score - 0.15), score),
-            severity=Severity.HIGH if s.profit > 0 else Severity.MEDIUM,
-            reason_codes=(ReasonCode.SANDWICH_FRONTRUN, ReasonCode.SANDWICH_BACKRUN),
-            summary=(f"{s.sandwicher} sandwiched {len(s.victims)} swap(s) in pool {s.pool} "
-                     f"(front-run tx {s.frontrun.tx_index}, back-run tx {s.backrun.tx_index})"),
-            dedup_key=f"{block.chain_id}:{s.frontrun.tx_hash}:{s.backrun.tx_hash}:{s.pool}",
-            chain_id=block.chain_id, entities=(s.sandwicher, s.pool), tx_hashes=txs,
-            block_from=block.number, block_to=block.number,
-            deltas=(FeatureDelta("victims_in_pool", None, float(len(s.victims)),
-                                 f"{len(s.victims)} victim swap(s) between front- and back-run"),
-                    FeatureDelta("frontrun_vs_victim_size", None,
-                                 s.frontrun.amount_in / max(1, victim_in),
-                                 "front-run input relative to the victims' total input")),
-            details={"pool": s.pool, "protocol": s.frontrun.protocol,
-                     "profit_token": s.profit_token, "profit": str(s.profit),
-                     "actors": [s.sandwicher]},
-        )
+        self.book.observe(block.swaps, block.number)
+        txs = {t.hash: t for t in block.transactions}
+        seen = sightings(ctx.state, self.mempool)
+        found = credible_sandwiches(block.swaps, self.config, self.book, seen)
+        return gated(self.gate, seen, self.config, [
+            (s, sandwich_finding(block, s, self.name, self.version, "sandwich",
+                                 self.config.unwind_tolerance, self.book, txs, seen))
+            for s in found])

@@ -6,13 +6,16 @@ markets always have someone tipping more than someone else, and on the benign wo
 alone fired on ordinary tips. So a setup is raised only with one of two things benign
 traders do not do:
 
-- a paired back-run: the same actor also has a pending swap *back* in that market, tipping
+- a paired back-run: the same bot (the same account, or another operator account calling
+  the same non-intermediary contract, ``bot_of``) also has a pending swap *back* in that
+  market, tipping
   less than the victim so it lands right after it (``SANDWICH_BACKRUN``); or
 - a sandwich history: the actor was seen sandwiching in a mined block (``SANDWICH_HISTORY``).
 
 Bots trading through their own contract show no swap in their calldata; such a pending
 transaction is simulated on the node (``ctx.simulator``) only when it could matter: it
-outbids another sender's pending swap, or its sender already has a pending swap.
+outbids another sender's pending swap, its sender already has a pending swap, or it calls
+a contract another pending swap was found behind (a bot's second operator).
 
 Lifecycle: the setup is one finding (``dedup_key`` ``setup:<front-run>``) stored as soon as
 it is seen; when a block includes the front-run it is re-emitted ``confirmed`` (a mined
@@ -32,6 +35,7 @@ from hafeniq_chain.core.finding import ConfidenceBand, Finding, Severity
 from hafeniq_chain.core.reasons import ReasonCode
 from hafeniq_chain.decode.records import BlockBundle, PendingTxRecord
 from hafeniq_chain.detect.base import DetectionContext, Detector, DetectorSettings, Triggers
+from hafeniq_chain.detect.mev.mempool_order import MEMPOOL_ORDER, MempoolOrder
 from hafeniq_chain.detect.mev.pending_book import PendingBook, PendingSwap
 from hafeniq_chain.detect.mev.pending_intent import intent_from_calls, priority_fee, swap_intent
 from hafeniq_chain.detect.mev.sandwich import SandwichSettings, credible_sandwiches
@@ -82,7 +86,8 @@ class SandwichSetupDetector(Detector):
         self.sandwich = sandwich or SandwichSettings()
         self.book = PendingBook(self.config.expiry_blocks)
         self.setups: dict[str, _Setup] = {}
-        self.sandwichers: set[str] = set()
+        self.sandwichers: set[str] = set()  # bots and operators seen sandwiching
+        self.intermediaries = self.sandwich.intermediary_book()
         self.skipped = 0
         self.simulations = 0
 
@@ -115,8 +120,11 @@ class SandwichSetupDetector(Detector):
         if intent is not None:
             return PendingSwap(tx, intent, self.book.head)
         lowest = self.book.lowest_tip_of_others(tx.from_addr)
+        # NOTE: a call to a contract another pending swap was simulated through may be a
+        # second operator of the same bot sending the back-run (low tip, new sender).
         worth_it = self.book.has_swap_from(tx.from_addr) or (
-            lowest is not None and priority_fee(tx) > lowest)
+            lowest is not None and priority_fee(tx) > lowest) or any(
+            s.simulated and s.tx.to_addr == tx.to_addr for s in self.book.swaps.values())
         if ctx.simulator is None or tx.to_addr is None or len(tx.input) < 4 or not worth_it:
             return None
         try:
@@ -129,22 +137,35 @@ class SandwichSetupDetector(Detector):
         intent = intent_from_calls(calls)
         return PendingSwap(tx, intent, self.book.head, simulated=True) if intent else None
 
+    def bot_of(self, swap: PendingSwap) -> str:
+        """Who is behind a pending swap: its own contract when the swap was found one call
+        deep (a bot contract several operators drive), else the sending account. Routers
+        and other intermediaries (learned from mined blocks) are never a bot."""
+        to = swap.tx.to_addr
+        if swap.simulated and to and not self.intermediaries.is_intermediary(to):
+            return to
+        return swap.sender
+
     def _setups_in(self, market: str) -> list[_Setup]:
         swaps = self.book.market(market)
         out = []
         for front in swaps:
-            victims = [v for v in swaps if v.sender != front.sender
+            bot = self.bot_of(front)
+            victims = [v for v in swaps if self.bot_of(v) != bot and v.sender != front.sender
                        and v.intent.direction == front.intent.direction and v.tip < front.tip]
-            backs = [b for b in swaps if b.sender == front.sender
+            backs = [b for b in swaps if self.bot_of(b) == bot
                      and b.intent.direction != front.intent.direction
-                     and (b.tx.nonce or 0) > (front.tx.nonce or 0)
+                     and (b.sender != front.sender
+                          or (b.tx.nonce or 0) > (front.tx.nonce or 0))
                      and any(b.tip < v.tip for v in victims)]
-            back = min(backs, key=lambda b: b.tx.nonce or 0) if backs else None
+            back = min(backs, key=lambda b: (b.sender != front.sender, b.tx.nonce or 0)) \
+                if backs else None
             if back is not None:  # the victims it would sandwich: tipped between the legs
                 victims = [v for v in victims if v.tip > back.tip]
             reasons = [ReasonCode.SANDWICH_SETUP, ReasonCode.PRIORITY_FEE_OUTBID]
             reasons += [ReasonCode.SANDWICH_BACKRUN] if back else []
-            reasons += [ReasonCode.SANDWICH_HISTORY] if front.sender in self.sandwichers else []
+            reasons += [ReasonCode.SANDWICH_HISTORY] if {front.sender, bot} & self.sandwichers \
+                else []
             if victims and len(reasons) > 2:
                 victims.sort(key=lambda v: (-v.tip, v.tx.hash))
                 out.append(_Setup(front, tuple(victims), back, tuple(reasons)))
@@ -152,9 +173,11 @@ class SandwichSetupDetector(Detector):
 
     async def on_block(self, block: BlockBundle, ctx: DetectionContext) -> list[Finding]:
         mined = {tx.hash for tx in block.transactions} | {s.tx_hash for s in block.swaps}
-        sandwiches = credible_sandwiches(block.swaps, self.sandwich)
-        self.sandwichers.update(s.sandwicher for s in sandwiches)
-        self.sandwichers.update(s.frontrun.tx_from for s in sandwiches)
+        self.intermediaries.observe(block.swaps, block.number)
+        shared = ctx.state.get(MEMPOOL_ORDER)  # the same mempool evidence as `sandwich`
+        sandwiches = credible_sandwiches(block.swaps, self.sandwich, self.intermediaries,
+                                         shared if isinstance(shared, MempoolOrder) else None)
+        self.sandwichers.update(a for s in sandwiches for a in s.actors)
         by_front = {s.frontrun.tx_hash: s for s in sandwiches}
         findings = []
         for key, setup in list(self.setups.items()):
@@ -196,10 +219,14 @@ class SandwichSetupDetector(Detector):
                      f"{max(v.tip for v in setup.victims)}"
                      + (", back-run pending" if setup.back else "") + ")"),
             dedup_key=setup.key, chain_id=chain_id,
-            entities=(front.sender, *sorted({v.sender for v in setup.victims})),
+            entities=tuple(dict.fromkeys((self.bot_of(front), front.sender,
+                                          *sorted({v.sender for v in setup.victims})))),
             tx_hashes=hashes or setup.tx_hashes, block_from=front.seen_block,
             block_to=None if status == "pending" else block,
-            details={"status": status, "setup_key": setup.key, "actors": [front.sender],
+            details={"status": status, "setup_key": setup.key,
+                     "actors": list(dict.fromkeys([self.bot_of(front), front.sender,
+                                                   *([setup.back.sender] if setup.back
+                                                     else [])])),
                      "pool": front.intent.market, "direction": front.intent.direction,
                      "victims": victims, "back_run": setup.back.tx.hash if setup.back else None,
                      "simulated": front.simulated},
