@@ -41,7 +41,7 @@ from web3 import Web3
 from bench.backfill_bench import _cpu_s, _postgres_cpu_s
 from bench.daemon_bench import OFFCHAIN, HeadClock, _decode, _percentiles_ms
 from hafeniq_chain.alert.receiver import WebhookReceiver
-from hafeniq_chain.chain.anvil import free_port
+from hafeniq_chain.chain.anvil import AnvilNode, free_port
 from hafeniq_chain.chain.rpc import RpcClient, block_calls
 from hafeniq_chain.decode.records import BlockBundle
 from hafeniq_chain.detect.base import DetectionContext
@@ -50,6 +50,7 @@ from hafeniq_chain.detect.registry import build_detectors
 from hafeniq_chain.store.database import create_pool
 from hafeniq_chain.store.embedded import EmbeddedPostgres
 from hafeniq_chain.store.migrator import migrate
+from hafeniq_chain.world.manifest import Manifest
 from hafeniq_chain.world.scenarios import SCENARIOS, run_scenario
 from hafeniq_chain.world.state import build_world, start_world
 from hafeniq_chain.world.traffic import run_benign
@@ -166,6 +167,14 @@ def _catch_up_row(name: str, seconds: float, txs: int, cpu: dict[str, float],
 
 async def _measure(n_tx: int, work: Path, ahead: int | None) -> list[tuple[str, str]]:
     node, manifest = start_world(build_world(work / "world"))
+    try:
+        return await _measure_on(node, manifest, n_tx, work, ahead)
+    finally:
+        node.stop()  # also when the run fails before the daemons start
+
+
+async def _measure_on(node: AnvilNode, manifest: Manifest, n_tx: int, work: Path,
+                      ahead: int | None) -> list[tuple[str, str]]:
     assert node.process is not None
     secret = secrets.token_hex(16)
     receiver = WebhookReceiver(secret, free_port())
@@ -229,7 +238,6 @@ async def _measure(n_tx: int, work: Path, ahead: int | None) -> list[tuple[str, 
         await daemon.stop()
         clock_task.cancel()
         await receiver.stop()
-        node.stop()
     p99 = _percentiles_ms
     return [
         *rows,

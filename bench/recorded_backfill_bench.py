@@ -64,6 +64,7 @@ class _Node:
             if line.startswith(b"serving"):
                 break
         else:
+            self.stop()
             raise RuntimeError("the recorded node did not start")
         self.process.stdout.close()
 
