@@ -17,6 +17,8 @@ from hafeniq_chain.config import Settings
 from hafeniq_chain.daemon import DaemonHalted
 from hafeniq_chain.decode.abi_registry import AbiRegistry
 from hafeniq_chain.fleet import Fleet
+from hafeniq_chain.fuse.engine import IncidentEngine
+from hafeniq_chain.replay.rules_history import RulesHistoryStats, rules_over_history
 from hafeniq_chain.store.database import open_database
 
 RPC_OPTION = typer.Option(None, "--rpc", help="RPC URL (ws:// or http://); overrides the config.")
@@ -67,14 +69,22 @@ def backfill_command(
     workers: int = typer.Option(2, "--workers", min=0, max=32,
                                 help="Decode worker processes (0 = decode in-process)."),
     wait: bool = WAIT_OPTION,
+    rules: bool = typer.Option(False, "--rules",
+                               help="Then evaluate the configured [[rule]]s on the range "
+                                    "(findings and incidents stored, nobody paged)."),
 ) -> None:
     """Index a historical block range (resumable; running it twice changes nothing)."""
     if end < start:
         console.print("[red]--to must not be below --from[/red]")
         raise typer.Exit(2)
     settings = _settings(ctx, rpc)
+    if rules and not settings.rule:
+        console.print("[red]--rules: no \\[\\[rule]] configured[/red] (see README \"Rules\")")
+        raise typer.Exit(2)
+    hits: RulesHistoryStats | None = None
 
     async def _run() -> BackfillStats:
+        nonlocal hits
         await check_node(settings.chain, wait=wait)
         async with open_database(settings.store, wait=wait) as pool:
             client = RpcClient(settings.chain.rpc_urls)
@@ -86,9 +96,13 @@ def backfill_command(
                               MofNCompleteColumn(), TimeRemainingColumn(), console=console,
                               disable=not sys.stderr.isatty()) as progress:
                     task = progress.add_task("backfill", total=end - start + 1)
-                    return await backfill(indexer, start, end, concurrency=concurrency,
-                                          workers=workers,
-                                          on_progress=lambda n: progress.advance(task, n))
+                    stats = await backfill(indexer, start, end, concurrency=concurrency,
+                                           workers=workers,
+                                           on_progress=lambda n: progress.advance(task, n))
+                if rules:  # opt-in: the same pass as `rules history`, after indexing
+                    hits = await rules_over_history(indexer, start, end, settings.detection(),
+                                                    IncidentEngine(pool, settings.policy, []))
+                return stats
             finally:
                 await client.close()
 
@@ -104,6 +118,10 @@ def backfill_command(
                   f"{stats.logs} logs ({stats.decoded_logs} decoded, {stats.decode_errors} "
                   f"decode errors), "
                   f"{stats.rpc_errors} RPC errors retried")
+    if hits is not None:
+        for rule, count in sorted(hits.by_rule.items()):
+            typer.echo(f"{rule}: {count}")
+        console.print(f"rules: {hits.findings} finding(s) in {hits.blocks} block(s)")
 
 
 def register(app: typer.Typer) -> None:

@@ -29,7 +29,7 @@ def history(
         raise typer.Exit(2)
     settings = settings_from(ctx, **({"chain.rpc_urls": rpc} if rpc else {}))
     if not settings.rule:
-        console.print("no [[rule]] configured (see README \"Rules\")")
+        console.print("no \\[\\[rule]] configured (see README \"Rules\")")
         raise typer.Exit(2)
 
     async def _run() -> RulesHistoryStats:

@@ -213,3 +213,35 @@ async def test_rules_over_history_apply_to_blocks_already_past(
     rows = await pool.fetch("SELECT tx_hashes FROM findings WHERE detector = 'user_rules'")
     assert [r["tx_hashes"] for r in rows] == [[moved]]
     assert await pool.fetchval("SELECT count(*) FROM alert_deliveries") == 0  # nobody paged
+
+
+async def test_backfill_with_rules_indexes_then_applies_them(
+        anvil: AnvilNode, empty_dsn: str, tmp_path: Path) -> None:
+    """``backfill --rules`` (opt-in): the range is indexed, then the rules run on it; without
+    any ``[[rule]]`` the flag is refused before anything starts."""
+    w3 = Web3(Web3.HTTPProvider(anvil.http_url))
+    acc = w3.eth.accounts
+    usdc = deploy(w3, "Stablecoin", "USD Coin", "USDC", 6, acc[0])
+    moved = usdc.functions.transferOwnership(acc[9]).transact({"from": acc[0]}).to_0x_hex()
+    w3.provider.make_request("anvil_mine", [3])  # type: ignore[arg-type]
+    head = w3.eth.block_number
+    bare = tmp_path / "bare.toml"
+    bare.write_text(f'[chain]\nrpc_urls = ["{anvil.http_url}"]\n')
+    refused = await run_cli("--config", str(bare), "--dsn", empty_dsn, "backfill",
+                            "--from", "0", "--to", str(head), "--rules")
+    assert refused.returncode == 2 and "no [[rule]] configured" in refused.stderr
+    config = tmp_path / "backfill.toml"
+    config.write_text(bare.read_text()
+                      + f'[rules]\nfiles = ["{EXAMPLES}/ownership-transferred.toml"]\n')
+    done = await run_cli("--config", str(config), "--dsn", empty_dsn, "backfill",
+                         "--from", "0", "--to", str(head), "--workers", "0", "--rules")
+    assert done.returncode == 0, done.stderr
+    assert "ownership-transferred: 1" in done.stdout.splitlines()
+    conn = await asyncpg.connect(empty_dsn)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM blocks") == head + 1
+        rows = await conn.fetch("SELECT tx_hashes FROM findings WHERE detector = 'user_rules'")
+        assert [r["tx_hashes"] for r in rows] == [[moved]]
+        assert await conn.fetchval("SELECT count(*) FROM alert_deliveries") == 0
+    finally:
+        await conn.close()
