@@ -64,7 +64,9 @@ class Serve:
              f"127.0.0.1:{self.port}"], cwd=REPO, stdout=subprocess.DEVNULL,
             stderr=(logs / f"{name}.log").open("wb"),
             env={**os.environ, "HAFENIQ_PRIVACY__PSEUDONYM_KEY": "replica-pseudonym-key",
-                 "HAFENIQ_API__SCORING_REPLICAS": "true" if replicas else "false"})
+                 "HAFENIQ_API__SCORING_REPLICAS": "true" if replicas else "false",
+                 # the story is dated March 2026: keep its history inside the retention
+                 "HAFENIQ_STORE__RAW_EVENT_RETENTION_DAYS": "3650"})
 
     async def ready(self) -> None:
         async with httpx.AsyncClient() as client:

@@ -78,15 +78,21 @@ async def run_daemon(pool: asyncpg.Pool) -> AsyncIterator[Callable[..., Any]]:
         await running.client.aclose()
 
 
-async def test_ready_then_failing_follower_on_a_node_without_trace_block(
+async def test_ready_then_failing_follower_on_a_node_that_refuses_receipts(
         anvil: AnvilNode, run_daemon: Callable[..., Any]) -> None:
+    """A stage that keeps failing makes /readyz answer 503 with the error. (The issue's
+    case, ``fetch_traces`` on a node without ``trace_block``, now falls back to
+    ``debug_traceBlockByNumber`` or halts at start: ``test_trace_fallback``; a node that
+    answers heads but refuses every way to read receipts fails each catch-up instead.)"""
     head = send(anvil, 2)
-    async with refusing_proxy(anvil.http_url, ["trace_block"]) as url:
-        running = await run_daemon(url, **{"chain.fetch_traces": True})
+    refused = ["eth_getBlockReceipts", "eth_getTransactionReceipt"]
+    async with refusing_proxy(anvil.http_url, refused) as url:
+        running = await run_daemon(url)
         status, checks = await running.until(
             lambda s, c: "failing" in str(c.get("progress")), within_s=20)
     assert status == 503, checks
-    assert "catch-ups in a row" in checks["progress"] and "trace_block" in checks["progress"]
+    assert "catch-ups in a row" in checks["progress"], checks
+    assert "eth_getTransactionReceipt" in checks["progress"], checks
     assert checks["rpc"].startswith("ok") and checks["database"] == "ok"
     assert HEAD_LAG_BLOCKS._value.get() == head + 1  # nothing stored: the whole chain
 
