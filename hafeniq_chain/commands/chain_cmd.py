@@ -13,6 +13,7 @@ from hafeniq_chain.chain.node_probe import check_node
 from hafeniq_chain.chain.rpc import RpcClient, RpcError
 from hafeniq_chain.chain.trace_source import TracesUnavailable
 from hafeniq_chain.commands.common import console, run_async, settings_from
+from hafeniq_chain.commands.rules_cmd import print_hits
 from hafeniq_chain.config import Settings
 from hafeniq_chain.daemon import DaemonHalted
 from hafeniq_chain.decode.abi_registry import AbiRegistry
@@ -119,9 +120,7 @@ def backfill_command(
                   f"decode errors), "
                   f"{stats.rpc_errors} RPC errors retried")
     if hits is not None:
-        for rule, count in sorted(hits.by_rule.items()):
-            typer.echo(f"{rule}: {count}")
-        console.print(f"rules: {hits.findings} finding(s) in {hits.blocks} block(s)")
+        print_hits(hits)
 
 
 def register(app: typer.Typer) -> None:

@@ -49,9 +49,14 @@ def history(
     except RpcError as exc:
         console.print(f"[red]failed[/red] {exc}")
         raise typer.Exit(1) from None
+    print_hits(stats)
+
+
+def print_hits(stats: RulesHistoryStats) -> None:
+    """One ``rule: count`` line per rule that fired (stdout), then the totals."""
     for rule, count in sorted(stats.by_rule.items()):
         typer.echo(f"{rule}: {count}")
-    console.print(f"{stats.blocks} block(s), {stats.findings} finding(s)")
+    console.print(f"rules: {stats.findings} finding(s) in {stats.blocks} block(s)")
 
 
 def register(app: typer.Typer) -> None:
