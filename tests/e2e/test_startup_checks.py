@@ -21,6 +21,7 @@ from web3 import Web3
 
 from hafeniq_chain.chain.anvil import AnvilNode, AnvilOptions, free_port
 from tests.support.cli import REPO, run_cli
+from tests.support.local_http import serve_app
 
 pytestmark = pytest.mark.e2e
 
@@ -40,14 +41,8 @@ async def web_page() -> AsyncIterator[str]:
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", page)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+    async with serve_app(app) as url:
+        yield url
 
 
 def one_clear_line(stderr: str) -> str:

@@ -12,7 +12,7 @@ import aiohttp
 import orjson
 from aiohttp import web
 
-from hafeniq_chain.chain.anvil import free_port
+from tests.support.local_http import serve_app
 
 
 def _refusal(call: dict[str, Any]) -> dict[str, Any]:
@@ -44,12 +44,8 @@ async def refusing_proxy(upstream: str, refuse: Iterable[str]) -> AsyncIterator[
 
     app = web.Application()
     app.router.add_post("/", forward)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
     try:
-        yield f"http://127.0.0.1:{port}"
+        async with serve_app(app) as url:
+            yield url
     finally:
-        await runner.cleanup()
         await session.close()
