@@ -190,7 +190,9 @@ class Follower:
             self.wakeup.clear()
             waiters = [asyncio.ensure_future(self.wakeup.wait()),
                        asyncio.ensure_future(stop.wait())]
-            _, pending = await asyncio.wait(waiters, timeout=poll_interval_s,
-                                            return_when=asyncio.FIRST_COMPLETED)
-            for task in pending:
-                task.cancel()
+            try:
+                await asyncio.wait(waiters, timeout=poll_interval_s,
+                                   return_when=asyncio.FIRST_COMPLETED)
+            finally:  # NOTE: also when a lost lease cancels us: no waiter is left pending
+                for task in waiters:
+                    task.cancel()

@@ -63,9 +63,13 @@ class PendingHashFetcher:
         while not stop.is_set():
             getter = asyncio.ensure_future(self.fetch_once())
             stopper = asyncio.ensure_future(stop.wait())
-            done, _ = await asyncio.wait({getter, stopper}, return_when=asyncio.FIRST_COMPLETED)
-            stopper.cancel()
+            try:
+                done, _ = await asyncio.wait({getter, stopper},
+                                             return_when=asyncio.FIRST_COMPLETED)
+            finally:  # NOTE: also when a lost lease cancels us: nothing is left pending
+                stopper.cancel()
+                if not getter.done():
+                    getter.cancel()
             if getter not in done:
-                getter.cancel()
                 return
             getter.result()

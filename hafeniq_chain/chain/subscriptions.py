@@ -139,10 +139,14 @@ class Subscriber:
             url = self.ws_urls[attempt % len(self.ws_urls)]
             session = asyncio.ensure_future(self._session(url))
             stopper = asyncio.ensure_future(stop.wait())
-            done, _ = await asyncio.wait({session, stopper}, return_when=asyncio.FIRST_COMPLETED)
-            stopper.cancel()
+            try:
+                done, _ = await asyncio.wait({session, stopper},
+                                             return_when=asyncio.FIRST_COMPLETED)
+            finally:  # NOTE: also when a lost lease cancels us: nothing is left pending
+                stopper.cancel()
+                if not session.done():
+                    session.cancel()
             if session not in done:
-                session.cancel()
                 break
             self.connected.clear()
             if self.mempool != "off":

@@ -162,3 +162,30 @@ async def test_watched_contract_logs_arrive_by_subscription(anvil: AnvilNode) ->
     stop.set()
     await task
     assert subscriber.watched_logs == 1 and woken
+
+
+def _pending_event_waits() -> list[asyncio.Task[object]]:
+    return [t for t in asyncio.all_tasks() if "Event.wait" in repr(t.get_coro())]
+
+
+async def test_cancelled_follower_and_subscriber_leave_no_pending_waiter(
+        anvil: AnvilNode, pool: asyncpg.Pool) -> None:
+    """A lost lease cancels the owner's stages mid-wait; their waiters must go with them
+    (a waiter left pending is logged as 'Task was destroyed but it is pending!')."""
+    before = set(_pending_event_waits())
+    follower = follower_for(anvil, pool)
+    subscriber = Subscriber([anvil.ws_url], on_head=follower.wakeup.set)
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(follower.run(stop, 30.0)),
+             asyncio.create_task(subscriber.run(stop))]
+    for _ in range(100):  # until both idle in their waits
+        await asyncio.sleep(0.05)
+        if len(set(_pending_event_waits()) - before) >= 3:
+            break
+    assert len(set(_pending_event_waits()) - before) >= 3
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    await asyncio.sleep(0)
+    assert set(_pending_event_waits()) - before == set()
+    await follower.indexer.rpc.close()
