@@ -57,6 +57,7 @@ lint: setup
 
 fixtures:
 	cd contracts-fixtures && npm install --no-audit --no-fund --no-package-lock >/dev/null && node build.mjs
+	cd contracts-fixtures && node protocols.mjs
 
 clean:
 	rm -rf $(VENV) tools .pytest_cache .mypy_cache .ruff_cache

@@ -18,6 +18,10 @@ EXPECTED = {"BridgeEscrow", "FlashLender", "FlashVoter", "GovToken", "HafenGover
             "HafenTimelock", "SandwichBot", "Stablecoin", "UniswapV2Factory", "UniswapV2Pair",
             "UniswapV2Router02", "WETH9"}
 
+PROTOCOLS_MJS = {"V4PoolManager", "V4PoolSwapTest", "V4PoolModifyLiquidityTest", "V4MockERC20",
+                 "BalancerAuthorizer", "BalancerVault", "BalancerWeightedPool2TokensFactory",
+                 "BalancerWeightedPool2Tokens"}
+
 
 def test_all_artifacts_present_with_code() -> None:
     assert set(artifact_names()) >= EXPECTED
@@ -42,7 +46,9 @@ def test_committed_artifacts_match_rebuild(tmp_path: Path) -> None:
     subprocess.run([node, "build.mjs"], cwd=FIXTURES, env=env, check=True,
                    capture_output=True, timeout=110)
     rebuilt = sorted(p.name for p in tmp_path.glob("*.json"))
-    assert rebuilt == sorted(p.name for p in ARTIFACTS_DIR.glob("*.json"))
+    # protocols.mjs (Uniswap V4, Balancer V2) is its own build: not rebuilt here.
+    assert rebuilt == sorted(p.name for p in ARTIFACTS_DIR.glob("*.json")
+                             if p.stem not in PROTOCOLS_MJS)
     for name in rebuilt:
         fresh = json.loads((tmp_path / name).read_text())
         committed = json.loads((ARTIFACTS_DIR / name).read_text())
