@@ -4,8 +4,8 @@ The API runs as ``hafeniq-chain serve`` (its own process) on an embedded Postgre
 seeded with 60 days of ordinary history for 200 accounts; ``bench/score_load.py``
 generates the load from another process: ordinary users, who mostly reuse their
 destinations and send 8% of withdrawals to a new address (looked up on the request's
-path: that share of cold reads stays in the measured phases). Goal (issue 19): p99 under
-5 ms at 1,000 requests/s sustained on 2 cores.
+path: that share of cold reads stays in the measured phases). Goals: p99 under 10 ms at
+500 requests/s (issue 17) and under 5 ms at 1,000 requests/s sustained (issue 19), on 2 cores.
 
 The measured phases show the steady state a long-running server is in. Before the server
 starts, WAL segments are written once and recycled by a checkpoint, as a running
@@ -16,7 +16,7 @@ memory (every account's history, the API key, each destination's labelled neighb
 then ordinary traffic, which takes the fresh database past its first growth and past the
 full-page writes that follow a checkpoint (the audit indexes have random keys, so for a
 while after each checkpoint, every 5 minutes by default, commits are heavier). The 1,000
-requests/s phase is judged after a 3 s ramp from the 20 requests/s one (printed, not judged): at
+requests/s phase (then the 1,000 one) is judged after a 3 s ramp from the 20 requests/s one (printed, not judged): at
 20 requests/s most destinations go unasked for longer than their links stay fresh, and
 the first seconds at 1,000 re-read them on the request path. The load average is printed
 with the figures because other work on the machine moves them.
@@ -46,9 +46,11 @@ from hafeniq_chain.store.migrator import migrate
 
 RATE = 1000.0
 GOAL_P99_MS = 5.0
+MID_RATE = 500.0  # issue 17's goal: p99 < 10 ms at 500 requests/s
+MID_GOAL_P99_MS = 10.0
 LIGHT_RATE = 20.0
 WARM_RATE = 300.0
-SECONDS = {LIGHT_RATE: 6.0, RATE: 15.0, WARM_RATE: 6.0}
+SECONDS = {LIGHT_RATE: 6.0, MID_RATE: 15.0, RATE: 15.0, WARM_RATE: 6.0}
 RAMP_SECONDS = 3.0
 RECYCLED_WAL_SEGMENTS = 6
 
@@ -130,9 +132,9 @@ def run() -> list[tuple[str, str]]:
                 warm = _load(url, key, habits, WARM_RATE, every_pair=True)
                 steady = _load(url, key, habits, WARM_RATE)
                 results = []
-                for rate in (LIGHT_RATE, RATE):
-                    if rate == RATE:
-                        ramp = _load(url, key, habits, RATE, seconds=RAMP_SECONDS)
+                for rate in (LIGHT_RATE, MID_RATE, RATE):
+                    if rate == MID_RATE:
+                        ramp = _load(url, key, habits, MID_RATE, seconds=RAMP_SECONDS)
                     cpu_before = _cpu_seconds(server.pid)
                     results.append(_load(url, key, habits, rate))
                     results[-1]["server_cpu_ms_per_req"] = (
@@ -152,9 +154,10 @@ def run() -> list[tuple[str, str]]:
          f"{warm['ok']}/{warm['sent']} + {steady['ok']}/{steady['sent']} ok at"
          f" {WARM_RATE:.0f} req/s; {RECYCLED_WAL_SEGMENTS} WAL segments recycled"),
         ("load average (1, 5, 15 min)", " ".join(f"{x:.2f}" for x in os.getloadavg())),
-        (f"{RATE:.0f} req/s ramp from {LIGHT_RATE:.0f} ({RAMP_SECONDS:.0f} s, not judged)",
+        (f"{MID_RATE:.0f} req/s ramp from {LIGHT_RATE:.0f} ({RAMP_SECONDS:.0f} s, not judged)",
          f"p50 {ramp['p50_ms']:.1f} ms, p99 {ramp['p99_ms']:.1f} ms")]
-    for rate, result in zip((LIGHT_RATE, RATE), results, strict=True):
+    goals = {RATE: GOAL_P99_MS, MID_RATE: MID_GOAL_P99_MS}
+    for rate, result in zip((LIGHT_RATE, MID_RATE, RATE), results, strict=True):
         rows += [
             (f"{rate:.0f} req/s server CPU",
              f"{result['server_cpu_ms_per_req']:.2f} ms per request (API process only)"),
@@ -164,7 +167,7 @@ def run() -> list[tuple[str, str]]:
             (f"{rate:.0f} req/s p50", f"{result['p50_ms']:.1f} ms"),
             (f"{rate:.0f} req/s p99",
              f"{result['p99_ms']:.1f} ms over completed requests"
-             + (f" (goal < {GOAL_P99_MS:.0f} ms at {RATE:.0f})" if rate == RATE else "")),
+             + (f" (goal < {goals[rate]:.0f} ms at {rate:.0f})" if rate in goals else "")),
         ]
     return rows
 
