@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 from hafeniq_chain.log import get_logger
 
 log = get_logger(__name__)
+T = TypeVar("T")
 
 
 async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> bool:
@@ -17,6 +19,22 @@ async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> bool:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), seconds)
     return stop.is_set()
+
+
+async def unless_stopped(work: Coroutine[Any, Any, T], stop: asyncio.Event
+                         ) -> asyncio.Future[T] | None:
+    """Run ``work`` until it ends or ``stop`` is set: its finished task (result or exception
+    inside), or None when ``stop`` came first. Nothing is left pending, also when the caller
+    itself is cancelled (a lost lease cancels the owner's stages mid-wait)."""
+    task = asyncio.ensure_future(work)
+    stopper = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopper.cancel()
+        if not task.done():
+            task.cancel()
+    return task if task.done() and not task.cancelled() else None
 
 
 class BudgetExhausted(RuntimeError):

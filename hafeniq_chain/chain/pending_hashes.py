@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+from hafeniq_chain.aio import unless_stopped
 from hafeniq_chain.chain.rpc import RpcClient, RpcError
 from hafeniq_chain.log import get_logger
 
@@ -61,15 +62,7 @@ class PendingHashFetcher:
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            getter = asyncio.ensure_future(self.fetch_once())
-            stopper = asyncio.ensure_future(stop.wait())
-            try:
-                done, _ = await asyncio.wait({getter, stopper},
-                                             return_when=asyncio.FIRST_COMPLETED)
-            finally:  # NOTE: also when a lost lease cancels us: nothing is left pending
-                stopper.cancel()
-                if not getter.done():
-                    getter.cancel()
-            if getter not in done:
+            getter = await unless_stopped(self.fetch_once(), stop)
+            if getter is None:
                 return
             getter.result()

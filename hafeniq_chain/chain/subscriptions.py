@@ -14,7 +14,7 @@ from web3 import AsyncWeb3, WebSocketProvider
 from web3.exceptions import Web3RPCError
 from web3.utils.subscriptions import EthSubscription
 
-from hafeniq_chain.aio import sleep_or_stop
+from hafeniq_chain.aio import sleep_or_stop, unless_stopped
 from hafeniq_chain.log import get_logger
 
 log = get_logger(__name__)
@@ -137,16 +137,8 @@ class Subscriber:
         attempt = 0
         while not stop.is_set() and self.ws_urls:
             url = self.ws_urls[attempt % len(self.ws_urls)]
-            session = asyncio.ensure_future(self._session(url))
-            stopper = asyncio.ensure_future(stop.wait())
-            try:
-                done, _ = await asyncio.wait({session, stopper},
-                                             return_when=asyncio.FIRST_COMPLETED)
-            finally:  # NOTE: also when a lost lease cancels us: nothing is left pending
-                stopper.cancel()
-                if not session.done():
-                    session.cancel()
-            if session not in done:
+            session = await unless_stopped(self._session(url), stop)
+            if session is None:
                 break
             self.connected.clear()
             if self.mempool != "off":
